@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import { distinctColours, fractionDifferent, maxChannelDiff } from './pixels.ts';
+import { chooseBackend, generate, galleryImages, newestPixels, openStudio, progressSeen, recordProgress } from './studio.ts';
+
+const SMALL = { width: 128, height: 128, steps: 4, guidance: 3 };
+
+test.describe.configure({ mode: 'serial' });
+
+test('a prompt becomes an image on WebGPU, deterministically, and matches wasm', async ({ page }) => {
+  await recordProgress(page);
+  await openStudio(page);
+  await expect(page.getByTestId('backend'), 'this browser was launched with WebGPU; the app must use it').toContainText('WebGPU');
+  await expect(page.getByTestId('model')).toContainText('test model');
+
+  await generate(page, { ...SMALL, prompt: 'a photo of a cat', seed: 42 });
+  const first = await newestPixels(page);
+  expect(first.length).toBe(128 * 128 * 4);
+  expect(distinctColours(first), 'the image is not a flat fill').toBeGreaterThan(100);
+  await expect(galleryImages(page).first()).toHaveAttribute('alt', 'a photo of a cat');
+  expect(Math.max(...(await progressSeen(page)))).toBe(SMALL.steps);
+
+  await generate(page, { prompt: 'a photo of a cat', seed: 42 });
+  expect(maxChannelDiff(await newestPixels(page), first), 'same prompt and seed give the same image').toBe(0);
+
+  await generate(page, { prompt: 'a photo of a cat', seed: 43 });
+  expect(fractionDifferent(await newestPixels(page), first), 'another seed gives another image').toBeGreaterThan(0.2);
+
+  await generate(page, { prompt: 'a red dog on the moon', seed: 42 });
+  expect(fractionDifferent(await newestPixels(page), first), 'another prompt gives another image').toBeGreaterThan(0.2);
+
+  await chooseBackend(page, 'CPU (wasm)');
+  await expect(page.getByTestId('backend')).toContainText('CPU (wasm)');
+  await generate(page, { prompt: 'a photo of a cat', seed: 42 });
+  expect(maxChannelDiff(await newestPixels(page), first), 'WebGPU and wasm agree within 2/255').toBeLessThanOrEqual(2);
+  await chooseBackend(page, 'Auto (WebGPU if available)');
+});
+
+test('Cancel stops within one step and the form works again', async ({ page }) => {
+  await openStudio(page);
+  const before = await galleryImages(page).count();
+  await page.getByLabel('Steps').fill('40');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const bar = page.getByRole('progressbar', { name: 'Generation progress' });
+  await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+  const atCancel = Number(await bar.getAttribute('value'));
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  await expect(bar).toHaveCount(0);
+  expect(await galleryImages(page).count()).toBe(before);
+  await expect(page.getByRole('button', { name: 'Cancel' })).toBeDisabled();
+
+  await generate(page, { ...SMALL, steps: 2, seed: 7 });
+  expect(await galleryImages(page).count()).toBe(before + 1);
+  expect(atCancel).toBeLessThan(40);
+});
+
+test('settings out of range are refused with a message and nothing runs', async ({ page }) => {
+  await openStudio(page);
+  const before = await galleryImages(page).count();
+  await page.getByLabel('Prompt', { exact: true }).fill('kept prompt');
+  await page.getByLabel('Steps').fill('0');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Steps must be a whole number from 1 to 100.');
+  await page.getByLabel('Steps').fill('4');
+  await page.getByLabel('Width').fill('100');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Width must be a multiple of 64.');
+  await page.getByLabel('Width').fill('128');
+  await page.getByLabel('Guidance').fill('99');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Guidance must be a number from 0 to 30.');
+  expect(await galleryImages(page).count()).toBe(before);
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('kept prompt');
+});

@@ -1,0 +1,78 @@
+import { expect, type Page } from '@playwright/test';
+
+export interface FormValues {
+  prompt?: string;
+  negativePrompt?: string;
+  seed?: number;
+  steps?: number;
+  width?: number;
+  height?: number;
+  guidance?: number;
+}
+
+const LABELS: Record<keyof FormValues, string> = {
+  prompt: 'Prompt',
+  negativePrompt: 'Negative prompt',
+  seed: 'Seed',
+  steps: 'Steps',
+  width: 'Width',
+  height: 'Height',
+  guidance: 'Guidance',
+};
+
+/** Opens the app and waits until the engine says Ready. */
+export async function openStudio(page: Page, path = '/'): Promise<void> {
+  await page.goto(path);
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+}
+
+export async function fillForm(page: Page, values: FormValues): Promise<void> {
+  for (const [key, value] of Object.entries(values)) {
+    await page.getByLabel(LABELS[key as keyof FormValues], { exact: true }).fill(String(value));
+  }
+}
+
+export const galleryImages = (page: Page) => page.getByRole('region', { name: 'Gallery' }).getByRole('img');
+
+/** Presses Generate and waits for one more image in the gallery. */
+export async function generate(page: Page, values: FormValues = {}): Promise<void> {
+  await fillForm(page, values);
+  const before = await galleryImages(page).count();
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(galleryImages(page)).toHaveCount(before + 1);
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+}
+
+/** RGBA bytes of the newest gallery image, read back through a canvas. */
+export async function newestPixels(page: Page): Promise<number[]> {
+  const image = galleryImages(page).first();
+  await expect(image).toHaveJSProperty('complete', true);
+  return image.evaluate((element: HTMLImageElement) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = element.naturalWidth;
+    canvas.height = element.naturalHeight;
+    const context = canvas.getContext('2d')!;
+    context.drawImage(element, 0, 0);
+    return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
+  });
+}
+
+/** Chooses a backend in the form and waits for the engine to come back. */
+export async function chooseBackend(page: Page, label: 'Auto (WebGPU if available)' | 'WebGPU' | 'CPU (wasm)'): Promise<void> {
+  await page.getByLabel('Backend').selectOption({ label });
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+}
+
+/** Records every value the progress bar shows, for assertions after it is gone. */
+export async function recordProgress(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: number[] = ((window as unknown as { __progress: number[] }).__progress = []);
+    new MutationObserver(() => {
+      const bar = document.querySelector('progress');
+      if (bar && seen[seen.length - 1] !== bar.value) seen.push(bar.value);
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+}
+
+export const progressSeen = (page: Page): Promise<number[]> =>
+  page.evaluate(() => (window as unknown as { __progress: number[] }).__progress.slice());

@@ -1,0 +1,130 @@
+/**
+ * Every error Hearth shows a user is a named subclass of `HearthError` with a
+ * `readonly code` literal and the facts the user needs. They cross the worker
+ * boundary intact (see `serializeError`/`restoreError`), so the UI branches on
+ * `code`, never on message text.
+ */
+export abstract class HearthError extends Error {
+  abstract readonly code: string;
+}
+
+/** A config file or catalog entry has a missing, unknown or out-of-range field. */
+export class ConfigError extends HearthError {
+  readonly code = 'config';
+  constructor(
+    readonly source: string,
+    readonly field: string,
+    readonly allowed: string,
+  ) {
+    super(`${source}: "${field}" is invalid; allowed: ${allowed}`);
+  }
+}
+
+/** A form setting is out of range; the form shows `message` beside `field`. */
+export class InvalidSettingError extends HearthError {
+  readonly code = 'invalid-setting';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A tokenizer file (`vocab.json`, `merges.txt`, ...) does not parse. */
+export class TokenizerFileError extends HearthError {
+  readonly code = 'tokenizer-file';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`Tokenizer file ${file} is unusable: ${reason}`);
+  }
+}
+
+/** A model file is not ONNX, or lacks an input/output the pipeline needs. */
+export class ModelFileError extends HearthError {
+  readonly code = 'model-file';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`Model file ${file}: ${reason}`);
+  }
+}
+
+/** A model needs something this device cannot give (a feature, a limit, a backend). */
+export class UnsupportedModelError extends HearthError {
+  readonly code = 'unsupported-model';
+  constructor(
+    readonly model: string,
+    readonly reason: string,
+  ) {
+    super(`${model} cannot run here: ${reason}`);
+  }
+}
+
+/** The GPU device was lost (driver reset, GPU-process crash, `destroy()`). */
+export class DeviceLostError extends HearthError {
+  readonly code = 'device-lost';
+  constructor(readonly reason: string) {
+    super(`The GPU device was lost: ${reason}`);
+  }
+}
+
+/** The user cancelled the job. Not a failure: the UI shows no error for it. */
+export class CancelledError extends HearthError {
+  readonly code = 'cancelled';
+  constructor() {
+    super('Cancelled');
+  }
+}
+
+export type HearthErrorCode =
+  | ConfigError['code']
+  | InvalidSettingError['code']
+  | TokenizerFileError['code']
+  | ModelFileError['code']
+  | UnsupportedModelError['code']
+  | DeviceLostError['code']
+  | CancelledError['code'];
+
+/** The structured-cloneable form of an error, as it crosses a worker boundary. */
+export interface SerializedError {
+  code: HearthErrorCode | 'unknown';
+  name: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
+  config: ConfigError,
+  'invalid-setting': InvalidSettingError,
+  'tokenizer-file': TokenizerFileError,
+  'model-file': ModelFileError,
+  'unsupported-model': UnsupportedModelError,
+  'device-lost': DeviceLostError,
+  cancelled: CancelledError,
+};
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof HearthError) {
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(error)) if (key !== 'code') fields[key] = value;
+    return { code: error.code as HearthErrorCode, name: error.name, message: error.message, fields };
+  }
+  const plain = error instanceof Error ? error : new Error(String(error));
+  return { code: 'unknown', name: plain.name, message: plain.message, fields: {} };
+}
+
+/** Rebuilds the original subclass, so `instanceof` and every field work again. */
+export function restoreError(data: SerializedError): Error {
+  if (data.code === 'unknown') {
+    const error = new Error(data.message);
+    error.name = data.name;
+    return error;
+  }
+  const error: Error = Object.create(classes[data.code].prototype);
+  Object.defineProperty(error, 'message', { value: data.message, writable: true, configurable: true });
+  return Object.assign(error, data.fields, { code: data.code });
+}

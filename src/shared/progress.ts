@@ -1,0 +1,17 @@
+/** Progress of engine work, one variant per phase; numbers, not prose. */
+export type Progress =
+  | { phase: 'load'; component: string; index: number; count: number; ms: number }
+  | { phase: 'encode'; jobId: string }
+  | {
+      phase: 'denoise';
+      jobId: string;
+      imageIndex: number;
+      step: number;
+      steps: number;
+      stepMs: number;
+      /** A cheap latent-to-RGB view, RGBA at latent resolution. */
+      preview: { width: number; height: number; rgba: Uint8ClampedArray };
+      checkpoint: import('./protocol.ts').Checkpoint;
+    }
+  | { phase: 'decode'; jobId: string; imageIndex: number }
+  | { phase: 'done'; jobId: string };

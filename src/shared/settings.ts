@@ -1,0 +1,64 @@
+import { InvalidSettingError } from './errors.ts';
+import type { SizeRange } from './protocol.ts';
+
+/** Sampler names as AUTOMATIC1111 writes them into PNG `parameters`. */
+export const SCHEDULERS = {
+  euler: 'Euler',
+  'euler-a': 'Euler a',
+  ddim: 'DDIM',
+  lcm: 'LCM',
+  'dpmpp-2m': 'DPM++ 2M',
+  'dpmpp-2m-karras': 'DPM++ 2M Karras',
+} as const;
+
+export type SchedulerChoice = keyof typeof SCHEDULERS;
+
+/** What the form holds; a `Job` carries a validated copy. */
+export interface GenerationSettings {
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  steps: number;
+  width: number;
+  height: number;
+  guidance: number;
+  scheduler: SchedulerChoice;
+  batchCount: number;
+}
+
+export const LIMITS = {
+  steps: { min: 1, max: 100 },
+  guidance: { min: 0, max: 30 },
+  batchCount: { min: 1, max: 16 },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+} as const;
+
+function checkRange(field: string, label: string, value: number, min: number, max: number, integer: boolean): void {
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    const kind = integer ? 'a whole number' : 'a number';
+    throw new InvalidSettingError(field, `${label} must be ${kind} from ${min} to ${max}.`);
+  }
+}
+
+/** Throws `InvalidSettingError` for the first field out of range. */
+export function validateSettings(settings: GenerationSettings, sizes: SizeRange): void {
+  checkRange('steps', 'Steps', settings.steps, LIMITS.steps.min, LIMITS.steps.max, true);
+  checkRange('guidance', 'Guidance', settings.guidance, LIMITS.guidance.min, LIMITS.guidance.max, false);
+  checkRange('seed', 'Seed', settings.seed, LIMITS.seed.min, LIMITS.seed.max, true);
+  checkRange('batchCount', 'Batch count', settings.batchCount, LIMITS.batchCount.min, LIMITS.batchCount.max, true);
+  for (const field of ['width', 'height'] as const) {
+    const label = field === 'width' ? 'Width' : 'Height';
+    checkRange(field, label, settings[field], sizes.min, sizes.max, true);
+    if (settings[field] % sizes.multiple !== 0) {
+      throw new InvalidSettingError(field, `${label} must be a multiple of ${sizes.multiple}.`);
+    }
+  }
+  if (!(settings.scheduler in SCHEDULERS)) {
+    throw new InvalidSettingError('scheduler', `Unknown sampler "${settings.scheduler}".`);
+  }
+}
+
+/** A fresh random seed in the valid range. */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * (LIMITS.seed.max + 1));
+}

@@ -1,0 +1,167 @@
+import { transfer } from 'comlink';
+import { ConfigError, UnsupportedModelError } from '../src/shared/errors.ts';
+import type { Progress } from '../src/shared/progress.ts';
+import type { Checkpoint, Engine, EngineInfo, GenerateResult, GeneratedImage, Job, ModelSource } from '../src/shared/protocol.ts';
+import { validateSettings } from '../src/shared/settings.ts';
+import { fetchModelFile, fetchOptionalText, fetchText } from './model-files.ts';
+import { decodedToRgba } from './pipeline/image.ts';
+import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
+import { ClipTokenizer, padTokenIdFromConfig } from './pipeline/tokenizer.ts';
+import { txt2img, type Txt2ImgModel } from './pipeline/txt2img.ts';
+import { encodePng } from './png.ts';
+import { COMPONENT_FILES, createComponentSession, keepOnGpu, wrapSessions, type ComponentName, type RuntimeOptions } from './runtime/components.ts';
+import { acquireDevice } from './runtime/device.ts';
+import { ort } from './runtime/ort.ts';
+
+interface LoadedModel extends Txt2ImgModel {
+  source: ModelSource;
+}
+
+async function loadTokenizer(source: ModelSource): Promise<ClipTokenizer> {
+  const [vocab, merges, config, specialTokens] = await Promise.all([
+    fetchText(source, 'tokenizer/vocab.json'),
+    fetchText(source, 'tokenizer/merges.txt'),
+    fetchOptionalText(source, 'tokenizer/tokenizer_config.json'),
+    fetchOptionalText(source, 'tokenizer/special_tokens_map.json'),
+  ]);
+  const tokenizer = ClipTokenizer.fromFiles(vocab, merges);
+  const padTokenId = padTokenIdFromConfig(tokenizer.vocab, config, specialTokens);
+  return padTokenId === undefined ? tokenizer : ClipTokenizer.fromFiles(vocab, merges, { padTokenId });
+}
+
+async function loadSchedulerConfig(source: ModelSource) {
+  const path = 'scheduler/scheduler_config.json';
+  const text = await fetchText(source, path);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(path, '(file)', 'a JSON object');
+  }
+  return parseSchedulerConfig(json);
+}
+
+/** The diffusion engine as it runs inside the worker. */
+export function createEngine(): Engine {
+  let runtime: RuntimeOptions | undefined;
+  let loaded: LoadedModel | undefined;
+  const cancelled = new Set<string>();
+
+  const requireRuntime = () => {
+    if (!runtime) throw new Error('Engine used before init()');
+    return runtime;
+  };
+
+  return {
+    async init(choice, onDeviceLost): Promise<EngineInfo> {
+      const base = {
+        ortVersion: ort.env.versions.web,
+        crossOriginIsolated: self.crossOriginIsolated,
+        threads: ort.env.wasm.numThreads ?? 1,
+      };
+      if (choice === 'wasm') {
+        runtime = { ort, backend: 'wasm' };
+        return { ...base, backend: 'wasm', fallbackReason: 'CPU (wasm) was chosen in the settings.' };
+      }
+      const acquired = await acquireDevice();
+      if (!acquired.ok) {
+        runtime = { ort, backend: 'wasm' };
+        return { ...base, backend: 'wasm', fallbackReason: acquired.reason };
+      }
+      const { device } = acquired;
+      void device.lost.then((info) => onDeviceLost(info.message || info.reason || 'unknown'));
+      runtime = { ort, backend: 'webgpu', device };
+      return { ...base, backend: 'webgpu', adapter: acquired.adapter };
+    },
+
+    async loadModel(source, onProgress) {
+      const rt = requireRuntime();
+      if (source.manifest.precision === 'fp16' && rt.backend === 'webgpu' && !rt.device?.features.has('shader-f16')) {
+        throw new UnsupportedModelError(source.manifest.name, 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks.');
+      }
+      if (loaded) {
+        const previous = loaded;
+        loaded = undefined;
+        await previous.components.release();
+      }
+      const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
+      const names = Object.keys(COMPONENT_FILES) as ComponentName[];
+      const sessions: Partial<Record<ComponentName, Awaited<ReturnType<typeof createComponentSession>>>> = {};
+      try {
+        for (const [index, name] of names.entries()) {
+          const start = performance.now();
+          const bytes = await fetchModelFile(source, COMPONENT_FILES[name].path);
+          const extra = name === 'textEncoder' ? keepOnGpu(rt, COMPONENT_FILES.textEncoder.output) : {};
+          sessions[name] = await createComponentSession(rt, name, bytes, extra);
+          onProgress({ phase: 'load', component: name, index: index + 1, count: names.length, ms: performance.now() - start });
+        }
+      } catch (error) {
+        for (const session of Object.values(sessions)) await session.release();
+        throw error;
+      }
+      loaded = {
+        source,
+        components: wrapSessions(rt, sessions as Record<ComponentName, (typeof sessions)[ComponentName] & object>),
+        tokenizer,
+        schedulerConfig,
+        vaeScalingFactor: source.manifest.vaeScalingFactor,
+      };
+    },
+
+    async generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult> {
+      const model = loaded;
+      if (!model || model.source.manifest.id !== job.modelId) throw new Error(`Model ${job.modelId} is not loaded`);
+      validateSettings(job.settings, model.source.manifest.sizes);
+      const started = performance.now();
+      const runBefore = model.components.timings.sessionRunMs;
+      const unetBefore = model.components.timings.unetRuns;
+      const images: GeneratedImage[] = [];
+      cancelled.delete(job.id);
+      try {
+        await txt2img(
+          model,
+          job.id,
+          job.settings,
+          {
+            onEncoded: () => onProgress({ phase: 'encode', jobId: job.id }),
+            onStep: ({ checkpoint, preview, step, steps, imageIndex }) =>
+              onProgress(
+                transfer({ phase: 'denoise', jobId: job.id, imageIndex, step, steps, stepMs: 0, preview, checkpoint }, [
+                  checkpoint.latents.buffer,
+                  preview.rgba.buffer,
+                ]),
+              ),
+            onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
+            onImage: async ({ imageIndex, seed, width, height, sample }) => {
+              const png = await encodePng(decodedToRgba(sample, width, height), width, height);
+              images.push({ jobId: job.id, imageIndex, seed, width, height, png });
+            },
+            isCancelled: () => cancelled.has(job.id),
+          },
+          resume,
+        );
+      } finally {
+        cancelled.delete(job.id);
+      }
+      onProgress({ phase: 'done', jobId: job.id });
+      return {
+        images,
+        timings: {
+          totalMs: performance.now() - started,
+          sessionRunMs: model.components.timings.sessionRunMs - runBefore,
+          unetRuns: model.components.timings.unetRuns - unetBefore,
+        },
+      };
+    },
+
+    cancel(jobId) {
+      cancelled.add(jobId);
+    },
+
+    async dispose() {
+      const previous = loaded;
+      loaded = undefined;
+      await previous?.components.release();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** Text embeddings where the text encoder left them; opaque to the pipeline. */
+export interface TextEmbeddings {
+  readonly batch: number;
+  readonly tensor: unknown;
+  dispose(): void;
+}
+
+/** NCHW shape of a tensor the pipeline hands to a model. */
+export type Shape4 = [number, number, number, number];
+
+/**
+ * The three networks of a Stable Diffusion model as the pipeline sees them.
+ * `workers/runtime/components.ts` implements this with ORT sessions; the
+ * pipeline itself knows nothing of ORT.
+ */
+export interface DiffusionComponents {
+  encodeText(ids: Int32Array, batch: number): Promise<TextEmbeddings>;
+  predictNoise(sample: Float32Array, shape: Shape4, timestep: number, text: TextEmbeddings): Promise<Float32Array>;
+  decode(latents: Float32Array, shape: Shape4): Promise<Float32Array>;
+  release(): Promise<void>;
+  readonly timings: { sessionRunMs: number; unetRuns: number };
+}

@@ -1,0 +1,156 @@
+import { CancelledError } from '../../src/shared/errors.ts';
+import type { Checkpoint } from '../../src/shared/protocol.ts';
+import type { GenerationSettings } from '../../src/shared/settings.ts';
+import type { DiffusionComponents, Shape4, TextEmbeddings } from './components.ts';
+import { latentPreview } from './image.ts';
+import { TorchGenerator } from './random.ts';
+import { createScheduler, schedulerConfigFor, type SchedulerConfig } from './schedulers/index.ts';
+import type { ClipTokenizer } from './tokenizer.ts';
+
+export const LATENT_CHANNELS = 4;
+export const VAE_FACTOR = 8;
+
+export interface Txt2ImgModel {
+  components: DiffusionComponents;
+  tokenizer: ClipTokenizer;
+  schedulerConfig: SchedulerConfig;
+  vaeScalingFactor: number;
+}
+
+export interface StepReport {
+  imageIndex: number;
+  step: number;
+  steps: number;
+  checkpoint: Checkpoint;
+  preview: { width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> };
+}
+
+export interface Txt2ImgHooks {
+  onEncoded?(): void;
+  onStep(report: StepReport): void;
+  onDecode?(imageIndex: number): void;
+  onImage(image: { imageIndex: number; seed: number; width: number; height: number; sample: Float32Array }): Promise<void>;
+  isCancelled(): boolean;
+}
+
+/** Text ids for one pass: `[uncond, cond]` batched when CFG is on, as diffusers does. */
+export function textBatch(tokenizer: ClipTokenizer, settings: GenerationSettings): { ids: Int32Array; batch: number } {
+  const cond = tokenizer.encode(settings.prompt);
+  if (!usesGuidance(settings)) return { ids: cond, batch: 1 };
+  const ids = new Int32Array(cond.length * 2);
+  ids.set(tokenizer.encode(settings.negativePrompt), 0);
+  ids.set(cond, cond.length);
+  return { ids, batch: 2 };
+}
+
+/** diffusers: `do_classifier_free_guidance = guidance_scale > 1`. */
+export function usesGuidance(settings: GenerationSettings): boolean {
+  return settings.guidance > 1;
+}
+
+/** `uncond + g * (cond - uncond)` over a `[uncond, cond]` batch. */
+export function applyGuidance(noise: Float32Array, guidance: number): Float32Array<ArrayBuffer> {
+  const half = noise.length / 2;
+  const out = new Float32Array(half);
+  for (let i = 0; i < half; i++) out[i] = noise[i] + guidance * (noise[half + i] - noise[i]);
+  return out;
+}
+
+function doubled(sample: Float32Array): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(sample.length * 2);
+  out.set(sample, 0);
+  out.set(sample, sample.length);
+  return out;
+}
+
+/** The first latents of image `imageIndex`: `randn(seed + index) * initNoiseSigma`. */
+export function initialLatents(generator: TorchGenerator, count: number, initNoiseSigma: number): Float32Array<ArrayBuffer> {
+  const noise = generator.randn(count);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = noise[i] * initNoiseSigma;
+  return out;
+}
+
+/**
+ * Text to image: for each image of the batch, the denoising loop from a seed
+ * (or from `resume`), then VAE decode. Every step reports a checkpoint that
+ * lets `resume` continue bit-exactly.
+ */
+export async function txt2img(
+  model: Txt2ImgModel,
+  jobId: string,
+  settings: GenerationSettings,
+  hooks: Txt2ImgHooks,
+  resume?: Checkpoint,
+): Promise<void> {
+  const { components } = model;
+  const { ids, batch } = textBatch(model.tokenizer, settings);
+  const text = await components.encodeText(ids, batch);
+  hooks.onEncoded?.();
+  try {
+    for (let imageIndex = resume?.imageIndex ?? 0; imageIndex < settings.batchCount; imageIndex++) {
+      const from = resume?.imageIndex === imageIndex ? resume : undefined;
+      await denoiseAndDecode(model, jobId, settings, imageIndex, text, hooks, from);
+    }
+  } finally {
+    text.dispose();
+  }
+}
+
+async function denoiseAndDecode(
+  model: Txt2ImgModel,
+  jobId: string,
+  settings: GenerationSettings,
+  imageIndex: number,
+  text: TextEmbeddings,
+  hooks: Txt2ImgHooks,
+  resume: Checkpoint | undefined,
+): Promise<void> {
+  const latentW = settings.width / VAE_FACTOR;
+  const latentH = settings.height / VAE_FACTOR;
+  const shape: Shape4 = [1, LATENT_CHANNELS, latentH, latentW];
+  const seed = (settings.seed + imageIndex) % 2 ** 32;
+  const scheduler = createScheduler(schedulerConfigFor(settings.scheduler, model.schedulerConfig));
+  scheduler.setTimesteps(settings.steps);
+  const generator = new TorchGenerator(seed);
+  let latents: Float32Array;
+  let start = 0;
+  if (resume) {
+    latents = resume.latents;
+    scheduler.setState(resume.scheduler as never);
+    generator.setState(resume.generator as never);
+    start = resume.step;
+  } else {
+    latents = initialLatents(generator, LATENT_CHANNELS * latentH * latentW, scheduler.initNoiseSigma);
+  }
+  const guided = usesGuidance(settings);
+  const unetShape: Shape4 = [text.batch, LATENT_CHANNELS, latentH, latentW];
+  for (let step = start; step < settings.steps; step++) {
+    if (hooks.isCancelled()) throw new CancelledError();
+    const t = scheduler.timesteps[step];
+    const input = scheduler.scaleModelInput(latents, t);
+    const noise = await model.components.predictNoise(guided ? doubled(input) : input, unetShape, t, text);
+    const prediction = guided ? applyGuidance(noise, settings.guidance) : noise;
+    latents = scheduler.step(prediction, t, latents, generator).prevSample;
+    hooks.onStep({
+      imageIndex,
+      step: step + 1,
+      steps: settings.steps,
+      checkpoint: {
+        jobId,
+        imageIndex,
+        step: step + 1,
+        latents: latents.slice(),
+        scheduler: scheduler.getState(),
+        generator: generator.getState(),
+      },
+      preview: { width: latentW, height: latentH, rgba: latentPreview(latents, latentW, latentH) },
+    });
+  }
+  if (hooks.isCancelled()) throw new CancelledError();
+  hooks.onDecode?.(imageIndex);
+  const scaled = new Float32Array(latents.length);
+  for (let i = 0; i < latents.length; i++) scaled[i] = latents[i] / model.vaeScalingFactor;
+  const sample = await model.components.decode(scaled, shape);
+  await hooks.onImage({ imageIndex, seed, width: settings.width, height: settings.height, sample });
+}

@@ -1,0 +1,119 @@
+import type * as OrtModule from 'onnxruntime-web';
+import { ModelFileError } from '../../src/shared/errors.ts';
+import type { Backend } from '../../src/shared/protocol.ts';
+import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
+import { createSerialQueue } from './serial.ts';
+
+type Ort = typeof OrtModule;
+type Session = OrtModule.InferenceSession;
+
+/** The three ONNX files of a diffusers-layout model and the names the pipeline uses. */
+export const COMPONENT_FILES = {
+  textEncoder: { path: 'text_encoder/model.onnx', inputs: ['input_ids'], output: 'last_hidden_state' },
+  unet: { path: 'unet/model.onnx', inputs: ['sample', 'timestep', 'encoder_hidden_states'], output: 'out_sample' },
+  vaeDecoder: { path: 'vae_decoder/model.onnx', inputs: ['latent_sample'], output: 'sample' },
+} as const;
+
+export type ComponentName = keyof typeof COMPONENT_FILES;
+
+export interface RuntimeOptions {
+  ort: Ort;
+  backend: Backend;
+  device?: GPUDevice;
+}
+
+function sessionOptions({ backend, device }: RuntimeOptions): OrtModule.InferenceSession.SessionOptions {
+  return {
+    executionProviders: backend === 'webgpu' ? [{ name: 'webgpu', device }] : ['wasm'],
+    // Native WebGPU mis-computes Conv -> SiLU -> SiLU above 'basic' (ORT-FACTS.md).
+    graphOptimizationLevel: 'basic',
+  };
+}
+
+/** Creates one session and checks it has what the pipeline feeds and reads. */
+export async function createComponentSession(
+  runtime: RuntimeOptions,
+  name: ComponentName,
+  bytes: Uint8Array,
+  extra: OrtModule.InferenceSession.SessionOptions = {},
+): Promise<Session> {
+  const spec = COMPONENT_FILES[name];
+  let session: Session;
+  try {
+    session = await runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra });
+  } catch (error) {
+    throw new ModelFileError(spec.path, `is not a usable ONNX model (${(error as Error).message})`);
+  }
+  const missing = spec.inputs.find((input) => !session.inputNames.includes(input));
+  const problem = missing
+    ? `lacks the input "${missing}" (it has ${session.inputNames.join(', ')})`
+    : session.outputNames.includes(spec.output)
+      ? undefined
+      : `lacks the output "${spec.output}" (it has ${session.outputNames.join(', ')})`;
+  if (problem) {
+    await session.release();
+    throw new ModelFileError(spec.path, problem);
+  }
+  return session;
+}
+
+function timestepTensor(ort: Ort, unet: Session, timestep: number, batch: number): OrtModule.Tensor {
+  const meta = unet.inputMetadata.find((m) => m.name === 'timestep');
+  const type = meta?.isTensor ? meta.type : 'int64';
+  // diffusers' ONNX pipeline feeds a single timestep where the export fixed the batch to 1.
+  const count = meta?.isTensor && meta.shape[0] === 1 ? 1 : batch;
+  if (type === 'float32') return new ort.Tensor('float32', new Float32Array(count).fill(timestep), [count]);
+  // numpy's astype(int64), as diffusers does, truncates fractional timesteps.
+  return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.trunc(timestep))), [count]);
+}
+
+/**
+ * Wraps the three sessions as the pipeline's `DiffusionComponents`. The text
+ * embeddings stay where the text encoder left them (on the GPU under WebGPU)
+ * for all steps; the UNet output is read back each step for the scheduler.
+ */
+export function wrapSessions(runtime: RuntimeOptions, sessions: Record<ComponentName, Session>): DiffusionComponents {
+  const { ort } = runtime;
+  const serial = createSerialQueue();
+  const timings = { sessionRunMs: 0, unetRuns: 0 };
+  const timedRun = (session: Session, feeds: Record<string, OrtModule.Tensor>, output: string) =>
+    serial(async () => {
+      const start = performance.now();
+      const result = await session.run(feeds, [output]);
+      timings.sessionRunMs += performance.now() - start;
+      return result[output];
+    });
+  // getData(true) downloads GPU outputs and frees them: undisposed outputs leak (ORT-FACTS.md).
+  const readFloat32 = async (tensor: OrtModule.Tensor) => (await tensor.getData(true)) as Float32Array;
+
+  return {
+    timings,
+    async encodeText(ids, batch): Promise<TextEmbeddings> {
+      const input = new ort.Tensor('int32', ids, [batch, ids.length / batch]);
+      const tensor = await timedRun(sessions.textEncoder, { input_ids: input }, COMPONENT_FILES.textEncoder.output);
+      return { batch, tensor, dispose: () => tensor.dispose() };
+    },
+    async predictNoise(sample, shape, timestep, text) {
+      timings.unetRuns++;
+      const feeds = {
+        sample: new ort.Tensor('float32', sample, shape),
+        timestep: timestepTensor(ort, sessions.unet, timestep, shape[0]),
+        encoder_hidden_states: text.tensor as OrtModule.Tensor,
+      };
+      return readFloat32(await timedRun(sessions.unet, feeds, COMPONENT_FILES.unet.output));
+    },
+    async decode(latents, shape) {
+      const feeds = { latent_sample: new ort.Tensor('float32', latents, shape) };
+      return readFloat32(await timedRun(sessions.vaeDecoder, feeds, COMPONENT_FILES.vaeDecoder.output));
+    },
+    release: () =>
+      serial(async () => {
+        for (const session of Object.values(sessions)) await session.release();
+      }),
+  };
+}
+
+/** Session options that keep one output on the GPU between runs. */
+export function keepOnGpu(runtime: RuntimeOptions, output: string): OrtModule.InferenceSession.SessionOptions {
+  return runtime.backend === 'webgpu' ? { preferredOutputLocation: { [output]: 'gpu-buffer' } } : {};
+}
