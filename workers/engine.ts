@@ -55,7 +55,7 @@ export function createEngine(): Engine {
   return {
     async init(choice, onDeviceLost): Promise<EngineInfo> {
       const base = {
-        ortVersion: ort.env.versions.web,
+        ortVersion: ort.env.versions.web ?? 'unknown',
         crossOriginIsolated: self.crossOriginIsolated,
         threads: ort.env.wasm.numThreads ?? 1,
       };
