@@ -80,6 +80,53 @@ export class CancelledError extends HearthError {
   }
 }
 
+/** A PNG's bytes are not a PNG, or its chunks or its `parameters` text are broken. */
+export class PngParametersError extends HearthError {
+  readonly code = 'png-parameters';
+  constructor(readonly reason: string) {
+    super(`PNG parameters unusable: ${reason}`);
+  }
+}
+
+/** A model file could not be fetched: the network failed or the server said no. */
+export class DownloadError extends HearthError {
+  readonly code = 'download';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly status?: number,
+  ) {
+    super(`Could not download ${file}: ${reason}`);
+  }
+}
+
+/** A model file's bytes are not the ones its manifest names; they were deleted. */
+export class IntegrityError extends HearthError {
+  readonly code = 'integrity';
+  constructor(
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${file} is corrupt: expected ${expected}, got ${actual}`);
+  }
+}
+
+/** The browser's storage quota leaves too little room for a model. */
+export class QuotaError extends HearthError {
+  readonly code = 'quota';
+  constructor(
+    readonly neededBytes: number,
+    readonly availableBytes: number,
+  ) {
+    super(`Not enough storage: ${mib(neededBytes)} needed, ${mib(availableBytes)} available`);
+  }
+}
+
+function mib(bytes: number): string {
+  return `${Math.ceil(bytes / 2 ** 20)} MiB`;
+}
+
 export type HearthErrorCode =
   | ConfigError['code']
   | InvalidSettingError['code']
@@ -87,6 +134,10 @@ export type HearthErrorCode =
   | ModelFileError['code']
   | UnsupportedModelError['code']
   | DeviceLostError['code']
+  | DownloadError['code']
+  | IntegrityError['code']
+  | QuotaError['code']
+  | PngParametersError['code']
   | CancelledError['code'];
 
 /** The structured-cloneable form of an error, as it crosses a worker boundary. */
@@ -104,6 +155,10 @@ const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
   'model-file': ModelFileError,
   'unsupported-model': UnsupportedModelError,
   'device-lost': DeviceLostError,
+  download: DownloadError,
+  integrity: IntegrityError,
+  quota: QuotaError,
+  'png-parameters': PngParametersError,
   cancelled: CancelledError,
 };
 

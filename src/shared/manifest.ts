@@ -1,20 +1,8 @@
 import { ConfigError } from './errors.ts';
+import { field, isObject, isPositive, isPrecision, isScheduler, isString } from './json-check.ts';
 import type { ModelManifest } from './protocol.ts';
-import { SCHEDULERS, type SchedulerChoice } from './settings.ts';
+import { SCHEDULERS } from './settings.ts';
 
-type Json = Record<string, unknown>;
-
-function field<T>(source: string, object: Json, key: string, check: (value: unknown) => value is T, allowed: string): T {
-  const value = object[key];
-  if (!check(value)) throw new ConfigError(source, key, allowed);
-  return value;
-}
-
-const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
-const isPositive = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value > 0;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isPrecision = (value: unknown): value is 'fp32' | 'fp16' => value === 'fp32' || value === 'fp16';
-const isScheduler = (value: unknown): value is SchedulerChoice => typeof value === 'string' && value in SCHEDULERS;
 const isSha256 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 
 /** Checks a `hearth-model.json` and returns it typed; names the first bad field. */

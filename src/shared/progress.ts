@@ -1,5 +1,18 @@
 /** Progress of engine work, one variant per phase; numbers, not prose. */
 export type Progress =
+  | {
+      phase: 'download';
+      modelId: string;
+      /** The file in flight and its bytes received so far; `loaded` never decreases. */
+      file: string;
+      fileLoaded: number;
+      fileTotal: number;
+      /** Bytes of the whole model, files stored earlier included. */
+      loaded: number;
+      total: number;
+      /** `Date.now()` when measured, so the UI can derive the rate and the time left. */
+      at: number;
+    }
   | { phase: 'load'; component: string; index: number; count: number; ms: number }
   | { phase: 'encode'; jobId: string }
   | {

@@ -73,7 +73,7 @@ class Studio {
   error = $state.raw<{ message: string; field?: string } | undefined>();
   lastTimings = $state.raw<{ totalMs: number; sessionRunMs: number; unetRuns: number } | undefined>();
 
-  #controller: AbortController | undefined;
+  #controller = $state.raw<AbortController | undefined>();
   #pumping = false;
   #supervisor = new Supervisor({
     spawn: spawnEngine,

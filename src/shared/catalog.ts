@@ -1,0 +1,308 @@
+/**
+ * The model catalog (`public/catalog.json`): which real models Hearth can
+ * fetch, from which Hugging Face repo and revision, and what a device needs to
+ * run each export. It is data, not code; `parseCatalog` checks every field
+ * when the file loads, so a bad edit fails with the entry and field named.
+ */
+import { ConfigError } from './errors.ts';
+import { field, isObject, isPositive, isPrecision, isScheduler, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
+import type { AdapterSummary, Backend, ModelManifest, SizeRange } from './protocol.ts';
+import { SCHEDULERS } from './settings.ts';
+
+/** Architectures the pipeline knows; `sd15-lcm` UNets take the guidance scale as an extra input (`timestep_cond`). */
+export const FAMILIES = ['sd15', 'sd15-lcm', 'sd21', 'sd-turbo'] as const;
+export type ModelFamily = (typeof FAMILIES)[number];
+
+/** The ONNX models of a diffusers export that text-to-image needs. */
+export const COMPONENTS = ['text_encoder', 'unet', 'vae_decoder'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** A file in a repo; `approxBytes` is a display size only (exact sizes come from the LFS pointer). */
+export interface CatalogFile {
+  path: string;
+  approxBytes?: number;
+}
+
+/**
+ * An ONNX model, with the external-data files (`weights.pb`, `model.onnx_data`)
+ * its graph points to. Paths are repo paths; ORT wants each external file under
+ * the name the graph records, which is its path relative to the model's folder.
+ */
+export interface CatalogModelFile extends CatalogFile {
+  externalData?: CatalogFile[];
+}
+
+/** Where the CLIP tokenizer files live; often the export's own repo, else the base model's. */
+export interface CatalogTokenizer {
+  repo: string;
+  revision: string;
+  vocab: string;
+  merges: string;
+  config?: string;
+  specialTokensMap?: string;
+}
+
+/** What a device must offer; limits are in bytes, sized for the largest single weight tensor. */
+export interface VariantRequirements {
+  backends: Backend[];
+  features: string[];
+  minMaxBufferSize?: number;
+  minStorageBufferBindingSize?: number;
+}
+
+/** One export of a model (fp16 or fp32), from one repo at one revision. */
+export interface CatalogVariant {
+  id: string;
+  precision: 'fp16' | 'fp32';
+  repo: string;
+  revision: string;
+  files: Record<Component, CatalogModelFile>;
+  tokenizer: CatalogTokenizer;
+  /** Path of `scheduler_config.json` in `repo`. */
+  scheduler: string;
+  requirements: VariantRequirements;
+  note?: string;
+}
+
+/** The model's licence as its repo declares it; `commercialUse` is false wherever it is restricted. */
+export interface CatalogLicence {
+  name: string;
+  url: string;
+  commercialUse: boolean;
+  note?: string;
+}
+
+/** A model as the user picks it; `variants` are tried in order by `pickVariant`. */
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  description: string;
+  family: ModelFamily;
+  /** True only once the model has been seen generating correct images in Hearth. */
+  verified: boolean;
+  licence: CatalogLicence;
+  vaeScalingFactor: number;
+  defaults: ModelManifest['defaults'];
+  sizes: SizeRange;
+  variants: CatalogVariant[];
+}
+
+/** The whole `catalog.json`. */
+export interface Catalog {
+  version: 1;
+  /** Id of the entry offered first. */
+  default: string;
+  models: CatalogEntry[];
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isId = (value: unknown): value is string => typeof value === 'string' && /^[a-z0-9]+(?:[-.][a-z0-9]+)*$/.test(value);
+// Hugging Face repo ids are `owner/name` of letters, digits, `-`, `_` and `.`.
+const isRepo = (value: unknown): value is string => typeof value === 'string' && /^[\w-][\w.-]*\/[\w-][\w.-]*$/.test(value);
+const isRepoPath = (value: unknown): value is string =>
+  typeof value === 'string' && /^[\w.-]+(?:\/[\w.-]+)*$/.test(value) && !value.split('/').some((part) => part === '.' || part === '..');
+// A commit sha pins the bytes; a branch such as `main` is allowed where no sha is published.
+const isRevision = isRepoPath;
+const isFamily = (value: unknown): value is ModelFamily => FAMILIES.includes(value as ModelFamily);
+const isHttpsUrl = (value: unknown): value is string => typeof value === 'string' && /^https:\/\/\S+$/.test(value);
+const isGuidance = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isBackends = (value: unknown): value is Backend[] =>
+  Array.isArray(value) && value.length > 0 && new Set(value).size === value.length && value.every((b) => b === 'webgpu' || b === 'wasm');
+const isFeatures = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+
+/** Checks `catalog.json` and returns it typed; throws `ConfigError` naming the entry and field. */
+export function parseCatalog(json: unknown, source = 'catalog.json'): Catalog {
+  if (!isObject(json)) throw new ConfigError(source, '(file)', 'a JSON object { version, default, models }');
+  onlyKeys(source, json, ['version', 'default', 'models']);
+  field(source, json, 'version', (v): v is 1 => v === 1, '1');
+  const list = field(source, json, 'models', (v): v is unknown[] => Array.isArray(v) && v.length > 0, 'a non-empty list of models');
+  const models = list.map((entry, index) => parseEntry(entry, `${source} models[${index}]`, source));
+  const ids = models.map((model) => model.id);
+  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (duplicate !== undefined) throw new ConfigError(`${source} model "${duplicate}"`, 'id', 'an id used by no other model');
+  const defaultId = field(source, json, 'default', (v): v is string => ids.includes(v as string), `one of ${ids.join(', ')}`);
+  return { version: 1, default: defaultId, models };
+}
+
+function parseEntry(json: unknown, where: string, source: string): CatalogEntry {
+  if (!isObject(json)) throw new ConfigError(where, '(entry)', 'an object');
+  const id = field(where, json, 'id', isId, 'lowercase letters, digits, "-" and "."');
+  const at = `${source} model "${id}"`;
+  onlyKeys(at, json, ['id', 'name', 'description', 'family', 'verified', 'licence', 'vaeScalingFactor', 'defaults', 'sizes', 'variants']);
+  const sizes = parseSizes(field(at, json, 'sizes', isObject, 'an object { min, max, multiple }'), `${at} sizes`);
+  const variantList = field(at, json, 'variants', (v): v is unknown[] => Array.isArray(v) && v.length > 0, 'a non-empty list of variants');
+  const variants = variantList.map((variant, index) => parseVariant(variant, `${at} variants[${index}]`, at));
+  const variantIds = variants.map((variant) => variant.id);
+  const duplicate = variantIds.find((variantId, index) => variantIds.indexOf(variantId) !== index);
+  if (duplicate !== undefined) throw new ConfigError(`${at} variant "${duplicate}"`, 'id', 'an id used by no other variant of this model');
+  return {
+    id,
+    name: field(at, json, 'name', isString, 'a non-empty name'),
+    description: field(at, json, 'description', isText, 'a string'),
+    family: field(at, json, 'family', isFamily, FAMILIES.join(', ')),
+    verified: field(at, json, 'verified', isBoolean, 'true or false'),
+    licence: parseLicence(field(at, json, 'licence', isObject, 'an object { name, url, commercialUse }'), `${at} licence`),
+    vaeScalingFactor: field(at, json, 'vaeScalingFactor', isPositive, 'a positive number such as 0.18215'),
+    defaults: parseDefaults(field(at, json, 'defaults', isObject, 'an object of default settings'), `${at} defaults`, sizes),
+    sizes,
+    variants,
+  };
+}
+
+function parseSizes(json: Json, at: string): SizeRange {
+  onlyKeys(at, json, ['min', 'max', 'multiple']);
+  const multiple = field(at, json, 'multiple', isCount, 'pixels, usually 64');
+  const isStep = (v: unknown): v is number => isCount(v) && v % multiple === 0;
+  const min = field(at, json, 'min', isStep, `pixels, a multiple of ${multiple}`);
+  const max = field(at, json, 'max', (v): v is number => isStep(v) && v >= min, `pixels, a multiple of ${multiple}, at least min (${min})`);
+  return { min, max, multiple };
+}
+
+function parseDefaults(json: Json, at: string, sizes: SizeRange): ModelManifest['defaults'] {
+  onlyKeys(at, json, ['width', 'height', 'steps', 'guidance', 'scheduler']);
+  const isSide = (v: unknown): v is number => isCount(v) && v >= sizes.min && v <= sizes.max && v % sizes.multiple === 0;
+  const side = `pixels from ${sizes.min} to ${sizes.max}, a multiple of ${sizes.multiple}`;
+  return {
+    width: field(at, json, 'width', isSide, side),
+    height: field(at, json, 'height', isSide, side),
+    steps: field(at, json, 'steps', isCount, 'a whole number of steps, at least 1'),
+    guidance: field(at, json, 'guidance', isGuidance, 'a number >= 0'),
+    scheduler: field(at, json, 'scheduler', isScheduler, Object.keys(SCHEDULERS).join(', ')),
+  };
+}
+
+function parseLicence(json: Json, at: string): CatalogLicence {
+  onlyKeys(at, json, ['name', 'url', 'commercialUse', 'note']);
+  return {
+    name: field(at, json, 'name', isString, 'the licence name'),
+    url: field(at, json, 'url', isHttpsUrl, 'an https:// link to the licence text'),
+    commercialUse: field(at, json, 'commercialUse', isBoolean, 'true or false'),
+    note: optionalField(at, json, 'note', isString, 'a non-empty string'),
+  };
+}
+
+function parseVariant(json: unknown, where: string, entryAt: string): CatalogVariant {
+  if (!isObject(json)) throw new ConfigError(where, '(variant)', 'an object');
+  const id = field(where, json, 'id', isId, 'lowercase letters, digits, "-" and "."');
+  const at = `${entryAt} variant "${id}"`;
+  onlyKeys(at, json, ['id', 'precision', 'repo', 'revision', 'files', 'tokenizer', 'scheduler', 'requirements', 'note']);
+  const files = field(at, json, 'files', isObject, `an object with ${COMPONENTS.join(', ')}`);
+  onlyKeys(`${at} files`, files, COMPONENTS);
+  return {
+    id,
+    precision: field(at, json, 'precision', isPrecision, '"fp32" or "fp16"'),
+    repo: field(at, json, 'repo', isRepo, 'a Hugging Face repo id "owner/name"'),
+    revision: field(at, json, 'revision', isRevision, 'a commit sha or branch name'),
+    files: {
+      text_encoder: parseModelFile(files, 'text_encoder', `${at} files`),
+      unet: parseModelFile(files, 'unet', `${at} files`),
+      vae_decoder: parseModelFile(files, 'vae_decoder', `${at} files`),
+    },
+    tokenizer: parseTokenizer(field(at, json, 'tokenizer', isObject, 'an object { repo, revision, vocab, merges }'), `${at} tokenizer`),
+    scheduler: field(at, json, 'scheduler', isRepoPath, 'the path of scheduler_config.json in the repo'),
+    requirements: parseRequirements(field(at, json, 'requirements', isObject, 'an object { backends, features }'), `${at} requirements`),
+    note: optionalField(at, json, 'note', isString, 'a non-empty string'),
+  };
+}
+
+function parseFile(json: unknown, at: string, keys: readonly string[]): CatalogFile {
+  if (!isObject(json)) throw new ConfigError(at, '(file)', 'an object { path }');
+  onlyKeys(at, json, keys);
+  return {
+    path: field(at, json, 'path', isRepoPath, 'a relative path in the repo'),
+    approxBytes: optionalField(at, json, 'approxBytes', isCount, 'a whole number of bytes'),
+  };
+}
+
+function parseModelFile(files: Json, component: Component, at: string): CatalogModelFile {
+  const here = `${at}.${component}`;
+  const json = field(at, files, component, isObject, 'an object { path, approxBytes?, externalData? }');
+  const external = optionalField(here, json, 'externalData', (v): v is unknown[] => Array.isArray(v) && v.length > 0, 'a non-empty list of { path }');
+  return {
+    ...parseFile(json, here, ['path', 'approxBytes', 'externalData']),
+    externalData: external?.map((item, index) => parseFile(item, `${here}.externalData[${index}]`, ['path', 'approxBytes'])),
+  };
+}
+
+function parseTokenizer(json: Json, at: string): CatalogTokenizer {
+  onlyKeys(at, json, ['repo', 'revision', 'vocab', 'merges', 'config', 'specialTokensMap']);
+  return {
+    repo: field(at, json, 'repo', isRepo, 'a Hugging Face repo id "owner/name"'),
+    revision: field(at, json, 'revision', isRevision, 'a commit sha or branch name'),
+    vocab: field(at, json, 'vocab', isRepoPath, 'the path of vocab.json'),
+    merges: field(at, json, 'merges', isRepoPath, 'the path of merges.txt'),
+    config: optionalField(at, json, 'config', isRepoPath, 'the path of tokenizer_config.json'),
+    specialTokensMap: optionalField(at, json, 'specialTokensMap', isRepoPath, 'the path of special_tokens_map.json'),
+  };
+}
+
+function parseRequirements(json: Json, at: string): VariantRequirements {
+  onlyKeys(at, json, ['backends', 'features', 'minMaxBufferSize', 'minStorageBufferBindingSize']);
+  return {
+    backends: field(at, json, 'backends', isBackends, 'a non-empty list of "webgpu", "wasm"'),
+    features: field(at, json, 'features', isFeatures, 'a list of WebGPU feature names such as "shader-f16"'),
+    minMaxBufferSize: optionalField(at, json, 'minMaxBufferSize', isCount, 'a whole number of bytes'),
+    minStorageBufferBindingSize: optionalField(at, json, 'minStorageBufferBindingSize', isCount, 'a whole number of bytes'),
+  };
+}
+
+/** The variant to load and the backend to run it on, or why none can run here. */
+export type VariantChoice = { variant: CatalogVariant; backend: Backend } | { reason: string };
+
+/**
+ * Picks the first variant this device can run. `adapter` is the WebGPU
+ * adapter, or `undefined` when only the CPU (wasm) backend is available.
+ */
+export function pickVariant(entry: CatalogEntry, adapter: AdapterSummary | undefined): VariantChoice {
+  const misfits: string[] = [];
+  for (const variant of entry.variants) {
+    const { backends } = variant.requirements;
+    let misfit: string | undefined;
+    if (adapter && backends.includes('webgpu')) {
+      misfit = gpuShortfall(variant.requirements, adapter);
+      if (misfit === undefined) return { variant, backend: 'webgpu' };
+    }
+    if (backends.includes('wasm')) return { variant, backend: 'wasm' };
+    misfit ??= `${describeWeights(variant)} too big for the CPU (wasm) backend; it needs WebGPU`;
+    misfits.push(entry.variants.length > 1 ? `${variant.id}: ${misfit}` : misfit);
+  }
+  return { reason: misfits.join('; ') };
+}
+
+function gpuShortfall(needs: VariantRequirements, adapter: AdapterSummary): string | undefined {
+  const problems = needs.features
+    .filter((feature) => !adapter.features.includes(feature))
+    .map((feature) => `needs the WebGPU feature ${feature}, which this GPU lacks`);
+  const limits = [
+    ['maxBufferSize', needs.minMaxBufferSize, adapter.maxBufferSize],
+    ['maxStorageBufferBindingSize', needs.minStorageBufferBindingSize, adapter.maxStorageBufferBindingSize],
+  ] as const;
+  for (const [name, needed, allowed] of limits) {
+    if (needed !== undefined && allowed < needed) {
+      problems.push(`needs a ${name} of at least ${bytes(needed)}, but this GPU allows ${bytes(allowed)}`);
+    }
+  }
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
+function describeWeights(variant: CatalogVariant): string {
+  const total = Object.values(variant.files)
+    .flatMap((file) => [file, ...(file.externalData ?? [])])
+    .reduce((sum, file) => sum + (file.approxBytes ?? 0), 0);
+  const size = total > 0 ? ` (about ${(total / 1e9).toFixed(1)} GB)` : '';
+  return `its ${variant.precision} weights${size} are`;
+}
+
+const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes (${Math.round(n / 2 ** 20)} MiB)`;
+
+const HUB = 'https://huggingface.co';
+const hubUrl = (kind: 'resolve' | 'raw', repo: string, revision: string, path: string): string =>
+  `${HUB}/${repo}/${kind}/${encodeURIComponent(revision)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+
+/** The download URL of a file in a Hugging Face repo at a revision. */
+export const hfFileUrl = (repo: string, revision: string, path: string): string => hubUrl('resolve', repo, revision, path);
+
+/** The URL that serves a file's Git LFS pointer (its sha256 and size) instead of its bytes; see `parseLfsPointer`. */
+export const hfPointerUrl = (repo: string, revision: string, path: string): string => hubUrl('raw', repo, revision, path);

@@ -1,0 +1,195 @@
+/**
+ * Streams model files from the network into the model store, one chunk at a
+ * time, so no whole file is ever held in memory. A download goes on from the
+ * last stored chunk with a `Range` request, after a dropped connection within a
+ * call or after a reload in a later one, and transient failures are retried with
+ * back-off.
+ */
+import { CancelledError, DownloadError, QuotaError } from '../../src/shared/errors.ts';
+import type { Progress } from '../../src/shared/progress.ts';
+import type { ModelSource } from '../../src/shared/protocol.ts';
+import type { FileSpec, FileWriter, ModelStore } from './model-store.ts';
+
+export type DownloadProgress = Extract<Progress, { phase: 'download' }>;
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Failures in a row, without a chunk stored in between, that are retried. */
+  retries?: number;
+  /** Wait before the first retry; each further one waits twice as long. */
+  retryDelayMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface FileDownloadOptions extends DownloadOptions {
+  /** Bytes of the file received so far, never decreasing. */
+  onProgress?: (loaded: number) => void;
+}
+
+export interface ModelDownloadOptions extends DownloadOptions {
+  onProgress?: (progress: DownloadProgress) => void;
+  /** The storage estimate, `navigator.storage.estimate` unless a test injects one. */
+  estimate?: () => Promise<StorageEstimate>;
+}
+
+/** Downloads one file into the store, going on from what an earlier call stored. */
+export async function downloadFile(
+  url: string | URL,
+  modelId: string,
+  file: FileSpec,
+  store: ModelStore,
+  options: FileDownloadOptions = {},
+): Promise<void> {
+  const { signal, retries = 4, retryDelayMs = 1000, onProgress } = options;
+  const writer = await store.beginFile(modelId, file);
+  let loaded = -1;
+  // A retry goes back to the last whole chunk; the bytes received again are not reported twice.
+  const report = (position: number) => {
+    if (position <= loaded) return;
+    loaded = position;
+    onProgress?.(loaded);
+  };
+  for (let failures = 0; ; ) {
+    const offset = writer.offset;
+    try {
+      report(offset);
+      if (offset !== file.size) await transfer(url, file.path, writer, report, options);
+      return await writer.finish();
+    } catch (error) {
+      if (signal?.aborted) throw new CancelledError();
+      failures = writer.offset > offset ? 1 : failures + 1; // A stored chunk ends a run of failures.
+      if (!(error instanceof DownloadError && isTransient(error)) || failures > retries) throw error;
+      await sleep(retryDelayMs * 2 ** (failures - 1), signal);
+    }
+  }
+}
+
+/** Downloads the files of a model that are not stored yet, once the browser's quota shows they fit. */
+export async function downloadModel(
+  { baseUrl, manifest }: ModelSource,
+  store: ModelStore,
+  options: ModelDownloadOptions = {},
+): Promise<void> {
+  const { onProgress, estimate = () => navigator.storage.estimate() } = options;
+  const { missing } = await store.checkPresent(manifest.id, manifest.files);
+  // Bytes already stored either stay (a resume) or are freed (a restart), so only the rest is needed.
+  const written = new Map((await store.listFiles(manifest.id)).map((file) => [file.path, file.bytesWritten]));
+  const needed = sum(missing.map((file) => file.size - (written.get(file.path) ?? 0)));
+  const { quota, usage } = await estimate();
+  if (quota !== undefined && usage !== undefined && needed > quota - usage) throw new QuotaError(needed, quota - usage);
+
+  const total = sum(manifest.files.map((file) => file.size));
+  let stored = total - sum(missing.map((file) => file.size));
+  for (const file of missing) {
+    const onFileProgress = (fileLoaded: number) =>
+      onProgress?.({
+        phase: 'download',
+        modelId: manifest.id,
+        file: file.path,
+        fileLoaded,
+        fileTotal: file.size,
+        loaded: stored + fileLoaded,
+        total,
+        at: Date.now(),
+      });
+    const url = new URL(file.path, baseUrl);
+    await downloadFile(url, manifest.id, file, store, { ...options, onProgress: onFileProgress });
+    stored += file.size;
+  }
+}
+
+/** One request: from `writer.offset` to the end of the file, stored chunk by chunk. */
+async function transfer(
+  url: string | URL,
+  path: string,
+  writer: FileWriter,
+  report: (position: number) => void,
+  { signal, fetch: fetchImpl = globalThis.fetch }: DownloadOptions,
+): Promise<void> {
+  const start = writer.offset;
+  const response = await fetchImpl(url, {
+    headers: start > 0 ? { Range: `bytes=${start}-` } : {},
+    // The store is the cache; the HTTP cache would only keep a second copy.
+    cache: 'no-store',
+    signal,
+  }).catch((error: unknown) => {
+    throw new DownloadError(path, reason(error));
+  });
+  if (!response.ok || !response.body) throw new DownloadError(path, `HTTP ${response.status}`, response.status);
+  if (start > 0 && response.status !== 206) {
+    await writer.restart(); // The server ignored `Range` and sends the whole file.
+  } else if (start > 0) {
+    // A cross-origin server that does not expose Content-Range hides it; then the 206 is trusted:
+    // https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name
+    const contentRange = response.headers.get('Content-Range');
+    if (contentRange !== null && Number(/^bytes (\d+)-/.exec(contentRange)?.[1]) !== start) {
+      await response.body.cancel();
+      throw new DownloadError(path, `asked for bytes from ${start}, got "${contentRange}"`, response.status);
+    }
+  }
+  await storeBody(response.body, path, writer, report);
+}
+
+/** Cuts a body in chunks of `writer.chunkSize` bytes, kept as the parts that arrived until stored. */
+async function storeBody(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+  path: string,
+  writer: FileWriter,
+  report: (position: number) => void,
+): Promise<void> {
+  const reader = body.getReader();
+  let parts: Uint8Array<ArrayBuffer>[] = [];
+  let buffered = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        throw new DownloadError(path, reason(error));
+      });
+      if (done) break;
+      for (let piece = value; piece.length > 0; ) {
+        const take = Math.min(piece.length, writer.chunkSize - buffered);
+        parts.push(piece.subarray(0, take));
+        buffered += take;
+        piece = piece.subarray(take);
+        if (buffered === writer.chunkSize) {
+          await writer.append(parts);
+          parts = [];
+          buffered = 0;
+        }
+      }
+      report(writer.offset + buffered);
+    }
+    if (buffered > 0) await writer.append(parts);
+  } catch (error) {
+    // The body may already have failed; cancelling it then rejects as well.
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** No answer, a timeout, throttling or a server-side failure may pass; anything else will not. */
+function isTransient({ status }: DownloadError): boolean {
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new CancelledError());
+      },
+      { once: true },
+    );
+  });
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sum(numbers: number[]): number {
+  return numbers.reduce((total, n) => total + n, 0);
+}

@@ -1,0 +1,137 @@
+import 'fake-indexeddb/auto';
+import { createHash } from 'node:crypto';
+import { createStore, del, keys, set } from 'idb-keyval';
+import { describe, expect, it } from 'vitest';
+import { IntegrityError } from '../../src/shared/errors.ts';
+import { openModelStore, type ModelStore } from './model-store.ts';
+
+const CHUNK = 1024;
+let databases = 0;
+
+function bytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from({ length }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 255);
+}
+
+const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** A fresh store, plus its chunk database as the store lays it out. */
+function fresh(name = `store-test-${databases++}`) {
+  return { name, store: openModelStore({ name, chunkSize: CHUNK }), chunks: createStore(`${name}-chunks`, 'chunks') };
+}
+
+/** Writes `data` through a writer, stopping after `upTo` chunks when given. */
+async function write(store: ModelStore, modelId: string, path: string, data: Uint8Array<ArrayBuffer>, known = true, upTo = Infinity) {
+  const writer = await store.beginFile(modelId, known ? { path, size: data.length, sha256: sha(data) } : { path });
+  for (let index = writer.offset / CHUNK; index * CHUNK < data.length && index < upTo; index++) {
+    await writer.append([data.subarray(index * CHUNK, (index + 1) * CHUNK)]);
+  }
+  if (upTo === Infinity) await writer.finish();
+  return writer;
+}
+
+describe('model store', () => {
+  it('makes a file visible only once every chunk is in and its hash matched', async () => {
+    const { store } = fresh();
+    const data = bytes(3500);
+    await write(store, 'm', 'unet/weights.bin', data, true, 2);
+    expect(await store.isComplete('m', 'unet/weights.bin')).toBe(false);
+    await expect(store.readFileBlob('m', 'unet/weights.bin')).rejects.toMatchObject({ code: 'model-file' });
+
+    await write(store, 'm', 'unet/weights.bin', data);
+    expect(await store.isComplete('m', 'unet/weights.bin')).toBe(true);
+    expect(await store.readFileBytes('m', 'unet/weights.bin')).toEqual(data);
+    expect((await store.readFileBlob('m', 'unet/weights.bin')).size).toBe(3500);
+    expect(await store.listFiles('m')).toEqual([
+      expect.objectContaining({ path: 'unet/weights.bin', size: 3500, sha256: sha(data), chunks: 4, complete: true }),
+    ]);
+  });
+
+  it('resumes a partial file in a new store over the same databases, re-hashing what is stored', async () => {
+    const { name, store } = fresh();
+    const data = bytes(5000);
+    await write(store, 'm', 'vae.bin', data, true, 3);
+
+    const reopened = openModelStore({ name, chunkSize: CHUNK });
+    const writer = await write(reopened, 'm', 'vae.bin', data);
+    expect(writer.offset).toBe(5000);
+    expect(await reopened.readFileBytes('m', 'vae.bin')).toEqual(data);
+  });
+
+  it('starts over when the partial file is of another version', async () => {
+    const { store } = fresh();
+    await write(store, 'm', 'vae.bin', bytes(3000, 1), true, 2);
+    const writer = await store.beginFile('m', { path: 'vae.bin', size: 3000, sha256: sha(bytes(3000, 2)) });
+    expect(writer.offset).toBe(0);
+  });
+
+  it('deletes the data of a file whose hash does not match', async () => {
+    const { store, chunks } = fresh();
+    const data = bytes(3000);
+    const writer = await store.beginFile('m', { path: 'a.bin', size: 3000, sha256: sha(bytes(3000, 9)) });
+    for (let at = 0; at < data.length; at += CHUNK) await writer.append([data.subarray(at, at + CHUNK)]);
+    const error = await writer.finish().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect(error).toMatchObject({ file: 'a.bin', expected: `sha256 ${sha(bytes(3000, 9))}`, actual: `sha256 ${sha(data)}` });
+    expect(await store.listFiles('m')).toEqual([]);
+    expect(await keys(chunks)).toEqual([]);
+  });
+
+  it('deleteModel frees the space of that model only', async () => {
+    const { store, chunks } = fresh();
+    await write(store, 'a', 'x.bin', bytes(2500));
+    await write(store, 'b', 'x.bin', bytes(1500), true, 1);
+    expect(await store.usage()).toEqual({ a: 2500, b: 1024 });
+
+    await store.deleteModel('a');
+    expect(await store.usage()).toEqual({ b: 1024 });
+    await store.deleteModel('b');
+    expect(await store.usage()).toEqual({});
+    expect(await keys(chunks)).toEqual([]);
+  });
+
+  it('cleanUp removes what cannot resume and keeps what can', async () => {
+    const { store, chunks } = fresh();
+    await write(store, 'm', 'done.bin', bytes(2000));
+    await write(store, 'm', 'resumable.bin', bytes(3000), true, 2);
+    await write(store, 'm', 'unknown.bin', bytes(3000), false, 2);
+    // A crash after a chunk was stored but before its record counted it, and after a record was deleted.
+    await set(['m', 'resumable.bin', 2], new Blob([bytes(CHUNK)]), chunks);
+    await set(['m', 'gone.bin', 0], new Blob([bytes(CHUNK)]), chunks);
+
+    await store.cleanUp();
+    expect((await store.listFiles('m')).map((file) => file.path)).toEqual(['done.bin', 'resumable.bin']);
+    expect(await keys(chunks)).toEqual([
+      ['m', 'done.bin', 0],
+      ['m', 'done.bin', 1],
+      ['m', 'resumable.bin', 0],
+      ['m', 'resumable.bin', 1],
+    ]);
+    expect(await store.readFileBytes('m', 'done.bin')).toEqual(bytes(2000));
+  });
+
+  it('checkPresent reports a file whose chunks the browser evicted, and forgets it', async () => {
+    const { store, chunks } = fresh();
+    const [kept, lost, never] = [bytes(2000, 1), bytes(2000, 2), bytes(10, 3)];
+    const files = [kept, lost, never].map((data, i) => ({ path: `f${i}.bin`, size: data.length, sha256: sha(data) }));
+    await write(store, 'm', 'f0.bin', kept);
+    await write(store, 'm', 'f1.bin', lost);
+    await del(['m', 'f1.bin', 1], chunks);
+    await expect(store.readFileBlob('m', 'f1.bin')).rejects.toBeInstanceOf(IntegrityError);
+
+    const { missing, evicted } = await store.checkPresent('m', files);
+    expect(evicted).toEqual(['f1.bin']);
+    expect(missing.map((file) => file.path)).toEqual(['f1.bin', 'f2.bin']);
+    expect(await store.isComplete('m', 'f1.bin')).toBe(false);
+    expect(await store.usage()).toEqual({ m: 2000 });
+  });
+
+  it('verify finds a chunk changed on disk and deletes the file', async () => {
+    const { store, chunks } = fresh();
+    await write(store, 'm', 'a.bin', bytes(3000));
+    await store.verify('m', 'a.bin');
+
+    await set(['m', 'a.bin', 1], new Blob([bytes(CHUNK, 5)]), chunks);
+    await expect(store.verify('m', 'a.bin')).rejects.toMatchObject({ code: 'integrity', file: 'a.bin' });
+    expect(await store.listFiles('m')).toEqual([]);
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * Model files in IndexedDB, split in chunks of at most 64 MiB: a single 512 MiB
+ * Blob failed to store in Chromium. idb-keyval cannot add a store to an existing
+ * database, so there are two: `<name>-meta` holds one `FileRecord` per file keyed
+ * `[modelId, path]`, `<name>-chunks` the Blobs keyed `[modelId, path, index]`.
+ *
+ * The databases share no transaction, so writes are ordered instead: a chunk is
+ * stored before the record that counts it, and a record shrinks before its chunks
+ * are deleted. A crash leaves at most chunks that no record counts (`cleanUp`
+ * removes them), and a file is visible (`complete`) only once every chunk is in
+ * and its SHA-256 matched.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { createStore, del, delMany, get, keys, promisifyRequest, set, values, type UseStore } from 'idb-keyval';
+import { IntegrityError, ModelFileError } from '../../src/shared/errors.ts';
+import type { ModelFile } from '../../src/shared/protocol.ts';
+
+export const DEFAULT_CHUNK_SIZE = 64 * 2 ** 20;
+
+/** A file to store. Manifest files know their size and hash; only those can resume. */
+export interface FileSpec {
+  path: string;
+  size?: number;
+  sha256?: string;
+}
+
+/** What the store knows of one file. */
+export interface FileRecord {
+  modelId: string;
+  path: string;
+  /** Expected size and lowercase hex SHA-256 when known; the actual ones once complete. */
+  size?: number;
+  sha256?: string;
+  chunkSize: number;
+  /** Chunks stored so far; all but the last hold exactly `chunkSize` bytes. */
+  chunks: number;
+  bytesWritten: number;
+  complete: boolean;
+}
+
+/** Stores one file chunk by chunk; made by `ModelStore.beginFile`. */
+export interface FileWriter {
+  readonly chunkSize: number;
+  /** Bytes stored, a whole number of chunks: where a download goes on. */
+  readonly offset: number;
+  /** Stores the next chunk, given as parts: `chunkSize` bytes, fewer only for the last. */
+  append(parts: Uint8Array<ArrayBuffer>[]): Promise<void>;
+  /** Drops what was stored and starts the file over at offset 0. */
+  restart(): Promise<void>;
+  /** Checks size and SHA-256, then makes the file visible; on mismatch deletes it and throws `IntegrityError`. */
+  finish(): Promise<void>;
+}
+
+export interface ModelStore {
+  /** Records of a model's files, complete or partial. */
+  listFiles(modelId: string): Promise<FileRecord[]>;
+  isComplete(modelId: string, path: string): Promise<boolean>;
+  /** A complete file as one Blob of its chunk Blobs, the form ORT's `externalData` loads with the lowest peak memory. */
+  readFileBlob(modelId: string, path: string): Promise<Blob>;
+  /** A complete file as bytes, for the `.onnx` graph itself (ORT refuses a Blob there). */
+  readFileBytes(modelId: string, path: string): Promise<Uint8Array<ArrayBuffer>>;
+  /** Resumes the partial download of the same file (same size and hash), or starts it over. */
+  beginFile(modelId: string, file: FileSpec): Promise<FileWriter>;
+  /** Re-hashes a stored file; on mismatch deletes it and throws `IntegrityError`. */
+  verify(modelId: string, path: string): Promise<void>;
+  /** Which manifest files are not stored, and which of them the browser evicted (their remains are deleted). */
+  checkPresent(modelId: string, files: readonly ModelFile[]): Promise<{ missing: ModelFile[]; evicted: string[] }>;
+  /** Deletes every file of a model, partial ones included. */
+  deleteModel(modelId: string): Promise<void>;
+  /** Bytes stored per model id. */
+  usage(): Promise<Record<string, number>>;
+  /** Run at start: deletes chunks no record counts and partial files that cannot resume. */
+  cleanUp(): Promise<void>;
+}
+
+type ChunkKey = [modelId: string, path: string, index: number];
+type Hash = ReturnType<typeof sha256.create>;
+
+/** Opens the model store; tests pass their own database name and a small chunk size. */
+export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHUNK_SIZE } = {}): ModelStore {
+  const meta = createStore(`${name}-meta`, 'files');
+  const chunks = createStore(`${name}-chunks`, 'chunks');
+  const record = (modelId: string, path: string) => get<FileRecord>([modelId, path], meta);
+
+  async function discard(modelId: string, path: string): Promise<void> {
+    await del([modelId, path], meta);
+    await deleteRange(chunks, fileRange(modelId, path));
+  }
+
+  async function readFileBlob(modelId: string, path: string): Promise<Blob> {
+    const file = await record(modelId, path);
+    if (!file?.complete) throw new ModelFileError(path, 'is not downloaded');
+    const blobs = await getAll<Blob>(chunks, fileRange(modelId, path));
+    const size = blobs.reduce((sum, blob) => sum + blob.size, 0);
+    if (blobs.length !== file.chunks || size !== file.size) {
+      throw new IntegrityError(path, `${file.size} bytes in ${file.chunks} chunks`, `${size} bytes in ${blobs.length}`);
+    }
+    return new Blob(blobs);
+  }
+
+  /** Hashes the stored chunks again, one at a time; `undefined` when one is gone. */
+  async function rehash(file: FileRecord): Promise<Hash | undefined> {
+    const hash = sha256.create();
+    for (let index = 0; index < file.chunks; index++) {
+      const blob = await get<Blob>([file.modelId, file.path, index], chunks);
+      if (!blob) return undefined;
+      hash.update(new Uint8Array(await blob.arrayBuffer()));
+    }
+    return hash;
+  }
+
+  function writer(file: FileRecord, hash: Hash): FileWriter {
+    const key = [file.modelId, file.path];
+    const fail = async (expected: string, actual: string) => {
+      await discard(file.modelId, file.path);
+      return new IntegrityError(file.path, expected, actual);
+    };
+    return {
+      chunkSize: file.chunkSize,
+      get offset() {
+        return file.bytesWritten;
+      },
+      async append(parts) {
+        const length = parts.reduce((sum, part) => sum + part.length, 0);
+        if (file.bytesWritten !== file.chunks * file.chunkSize || length > file.chunkSize) {
+          throw new Error(`${file.path}: chunk ${file.chunks} (${length} bytes) follows a short chunk or exceeds chunkSize`);
+        }
+        const written = file.bytesWritten + length;
+        if (file.size !== undefined && written > file.size) throw await fail(`${file.size} bytes`, `at least ${written} bytes`);
+        await set([...key, file.chunks], new Blob(parts), chunks);
+        file = { ...file, chunks: file.chunks + 1, bytesWritten: written };
+        await set(key, file, meta);
+        // Hashed only once stored, so the hash always covers exactly the stored chunks.
+        for (const part of parts) hash.update(part);
+      },
+      async restart() {
+        file = { ...file, chunks: 0, bytesWritten: 0, complete: false };
+        hash = sha256.create();
+        await set(key, file, meta);
+        await deleteRange(chunks, fileRange(file.modelId, file.path));
+      },
+      async finish() {
+        const actual = bytesToHex(hash.digest());
+        if (file.size !== undefined && file.bytesWritten !== file.size) {
+          throw await fail(`${file.size} bytes`, `${file.bytesWritten} bytes`);
+        }
+        if (file.sha256 !== undefined && actual !== file.sha256) throw await fail(`sha256 ${file.sha256}`, `sha256 ${actual}`);
+        file = { ...file, size: file.bytesWritten, sha256: actual, complete: true };
+        await set(key, file, meta);
+      },
+    };
+  }
+
+  return {
+    listFiles: (modelId) => getAll<FileRecord>(meta, modelRange(modelId)),
+
+    isComplete: async (modelId, path) => (await record(modelId, path))?.complete === true,
+
+    readFileBlob,
+
+    readFileBytes: async (modelId, path) => new Uint8Array(await (await readFileBlob(modelId, path)).arrayBuffer()),
+
+    async beginFile(modelId, spec) {
+      const wanted: FileRecord = {
+        modelId,
+        path: spec.path,
+        size: spec.size,
+        sha256: spec.sha256?.toLowerCase(),
+        chunkSize,
+        chunks: 0,
+        bytesWritten: 0,
+        complete: false,
+      };
+      const old = await record(modelId, spec.path);
+      const same = old && canResume(old) && old.size === wanted.size && old.sha256 === wanted.sha256;
+      // A reload lost the hash state (noble's SHA-256 cannot export it), so the stored chunks are read back once.
+      const hash = same ? await rehash(old) : undefined;
+      if (old && hash) return writer(old, hash);
+      const fresh = writer(wanted, sha256.create());
+      await fresh.restart();
+      return fresh;
+    },
+
+    async verify(modelId, path) {
+      const file = await record(modelId, path);
+      if (!file?.complete) throw new ModelFileError(path, 'is not downloaded');
+      const hash = await rehash(file);
+      const actual = hash && bytesToHex(hash.digest());
+      if (actual === file.sha256) return;
+      await discard(modelId, path);
+      throw new IntegrityError(path, `sha256 ${file.sha256}`, actual ? `sha256 ${actual}` : 'missing chunks');
+    },
+
+    async checkPresent(modelId, files) {
+      const missing: ModelFile[] = [];
+      const evicted: string[] = [];
+      for (const file of files) {
+        const stored = await record(modelId, file.path);
+        if (stored?.complete && stored.sha256 === file.sha256.toLowerCase()) {
+          // Browsers may evict storage that is not persistent:
+          // https://developer.mozilla.org/en-US/docs/Web/API/Storage_API/Storage_quotas_and_eviction_criteria
+          if ((await countRange(chunks, fileRange(modelId, file.path))) === stored.chunks) continue;
+          evicted.push(file.path);
+          await discard(modelId, file.path);
+        }
+        missing.push(file);
+      }
+      return { missing, evicted };
+    },
+
+    async deleteModel(modelId) {
+      await deleteRange(meta, modelRange(modelId));
+      await deleteRange(chunks, modelRange(modelId));
+    },
+
+    async usage() {
+      const bytes: Record<string, number> = {};
+      for (const file of await values<FileRecord>(meta)) {
+        bytes[file.modelId] = (bytes[file.modelId] ?? 0) + file.bytesWritten;
+      }
+      return bytes;
+    },
+
+    async cleanUp() {
+      const kept = new Map<string, number>();
+      for (const file of await values<FileRecord>(meta)) {
+        if (file.complete || canResume(file)) kept.set(JSON.stringify([file.modelId, file.path]), file.chunks);
+        else await del([file.modelId, file.path], meta);
+      }
+      const stale = (await keys<ChunkKey>(chunks)).filter(
+        ([modelId, path, index]) => index >= (kept.get(JSON.stringify([modelId, path])) ?? 0),
+      );
+      await delMany(stale, chunks);
+    },
+  };
+}
+
+/** A partial file can go on only when its size and hash are known: the final check then catches a file changed meanwhile. */
+function canResume(file: FileRecord): boolean {
+  return !file.complete && file.size !== undefined && file.sha256 !== undefined;
+}
+
+// Array keys sort element by element, and any array sorts after every string and number.
+function modelRange(modelId: string): IDBKeyRange {
+  return IDBKeyRange.bound([modelId], [modelId, []]);
+}
+
+function fileRange(modelId: string, path: string): IDBKeyRange {
+  return IDBKeyRange.bound([modelId, path], [modelId, path, []]);
+}
+
+function getAll<T>(store: UseStore, range: IDBKeyRange): Promise<T[]> {
+  return store('readonly', (s) => promisifyRequest(s.getAll(range)));
+}
+
+function countRange(store: UseStore, range: IDBKeyRange): Promise<number> {
+  return store('readonly', (s) => promisifyRequest(s.count(range)));
+}
+
+function deleteRange(store: UseStore, range: IDBKeyRange): Promise<void> {
+  return store('readwrite', (s) => {
+    s.delete(range);
+    return promisifyRequest(s.transaction);
+  });
+}
