@@ -1,5 +1,6 @@
 import { transfer } from 'comlink';
-import { ConfigError, UnsupportedModelError } from '../src/shared/errors.ts';
+import { UnsupportedModelError } from '../src/shared/errors.ts';
+import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import type { Checkpoint, Engine, EngineInfo, GenerateResult, GeneratedImage, Job, ModelSource } from '../src/shared/protocol.ts';
 import { validateSettings } from '../src/shared/settings.ts';
@@ -31,14 +32,7 @@ async function loadTokenizer(source: ModelSource): Promise<ClipTokenizer> {
 
 async function loadSchedulerConfig(source: ModelSource) {
   const path = 'scheduler/scheduler_config.json';
-  const text = await fetchText(source, path);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ConfigError(path, '(file)', 'a JSON object');
-  }
-  return parseSchedulerConfig(json);
+  return parseSchedulerConfig(parsePythonJson(await fetchText(source, path), path));
 }
 
 /** The diffusion engine as it runs inside the worker. */

@@ -31,3 +31,16 @@ export const isPositive = (value: unknown): value is number => typeof value === 
 export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isPrecision = (value: unknown): value is 'fp32' | 'fp16' => value === 'fp32' || value === 'fp16';
 export const isScheduler = (value: unknown): value is SchedulerChoice => typeof value === 'string' && Object.hasOwn(SCHEDULERS, value);
+
+/**
+ * Parses JSON written by Python's `json` module, which writes `Infinity`,
+ * `-Infinity` and `NaN` (diffusers' DPM configs hold `lambda_min_clipped: -Infinity`).
+ */
+export function parsePythonJson(text: string, source: string): unknown {
+  const standard = text.replace(/([:[,]\s*)(-?)Infinity\b/g, '$1$21e999').replace(/([:[,]\s*)NaN\b/g, '$1null');
+  try {
+    return JSON.parse(standard);
+  } catch (error) {
+    throw new ConfigError(source, '(file)', `valid JSON (${(error as Error).message})`);
+  }
+}

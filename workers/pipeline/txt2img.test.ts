@@ -1,0 +1,120 @@
+import * as ort from 'onnxruntime-web';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
+import type { Checkpoint } from '../../src/shared/protocol.ts';
+import type { GenerationSettings } from '../../src/shared/settings.ts';
+import { createComponentSession, wrapSessions, type ComponentName, type RuntimeOptions } from '../runtime/components.ts';
+import type { DiffusionComponents, Shape4 } from './components.ts';
+import { TorchGenerator } from './random.ts';
+import { createScheduler, parseSchedulerConfig, schedulerConfigFor } from './schedulers/index.ts';
+import { ClipTokenizer } from './tokenizer.ts';
+import { textBatch, txt2img, type Txt2ImgModel } from './txt2img.ts';
+
+ort.env.wasm.numThreads = 1;
+const runtime = { ort, backend: 'wasm' } as unknown as RuntimeOptions;
+const files = tinyModelFiles();
+const text = (path: string) => new TextDecoder().decode(files.get(path)!);
+
+const settings: GenerationSettings = {
+  prompt: 'a photo of a cat',
+  negativePrompt: 'blurry',
+  seed: 42,
+  steps: 4,
+  width: 64,
+  height: 64,
+  guidance: 3,
+  scheduler: 'euler-a',
+  batchCount: 1,
+};
+
+let model: Txt2ImgModel;
+beforeAll(async () => {
+  const sessions = {} as Record<ComponentName, ort.InferenceSession>;
+  for (const [name, path] of [
+    ['textEncoder', 'text_encoder/model.onnx'],
+    ['unet', 'unet/model.onnx'],
+    ['vaeDecoder', 'vae_decoder/model.onnx'],
+  ] as const) {
+    sessions[name] = await createComponentSession(runtime, name, files.get(path)!);
+  }
+  model = {
+    components: wrapSessions(runtime, sessions),
+    tokenizer: ClipTokenizer.fromFiles(text('tokenizer/vocab.json'), text('tokenizer/merges.txt')),
+    schedulerConfig: parseSchedulerConfig(JSON.parse(text('scheduler/scheduler_config.json'))),
+    vaeScalingFactor: 0.18215,
+  };
+});
+
+/** Runs txt2img, recording every UNet input and every checkpoint. */
+async function run(overrides: Partial<GenerationSettings> = {}, resume?: Checkpoint) {
+  const unetInputs: Float32Array[] = [];
+  const checkpoints: Checkpoint[] = [];
+  const samples: Float32Array[] = [];
+  const components: DiffusionComponents = {
+    ...model.components,
+    timings: model.components.timings,
+    predictNoise: (sample, shape, t, embeddings) => {
+      unetInputs.push(sample.slice());
+      return model.components.predictNoise(sample, shape, t, embeddings);
+    },
+  };
+  await txt2img(
+    { ...model, components },
+    'job',
+    { ...settings, ...overrides },
+    {
+      onStep: ({ checkpoint }) => checkpoints.push(checkpoint),
+      onImage: async ({ sample }) => void samples.push(sample),
+      isCancelled: () => false,
+    },
+    resume,
+  );
+  return { unetInputs, checkpoints, samples };
+}
+
+describe('txt2img with the tiny model on wasm', () => {
+  it('feeds the UNet randn(seed) * initNoiseSigma, scaled as diffusers does, for both CFG halves', async () => {
+    const { unetInputs } = await run({ scheduler: 'euler' });
+    const scheduler = createScheduler(schedulerConfigFor('euler', model.schedulerConfig));
+    scheduler.setTimesteps(settings.steps);
+    const noise = new TorchGenerator(settings.seed).randn(4 * 8 * 8);
+    const latents = noise.map((x) => x * scheduler.initNoiseSigma);
+    const expected = scheduler.scaleModelInput(latents, scheduler.timesteps[0]);
+    expect(unetInputs[0].length).toBe(2 * expected.length);
+    expect(Array.from(unetInputs[0].subarray(0, expected.length))).toEqual(Array.from(expected));
+    expect(Array.from(unetInputs[0].subarray(expected.length))).toEqual(Array.from(expected));
+  });
+
+  it('batched CFG equals two separate passes', async () => {
+    const { ids } = textBatch(model.tokenizer, settings);
+    const length = ids.length / 2;
+    const sample = new TorchGenerator(1).randn(4 * 8 * 8);
+    const shape = (batch: number): Shape4 => [batch, 4, 8, 8];
+    const both = await model.components.encodeText(ids, 2);
+    const batched = await model.components.predictNoise(new Float32Array([...sample, ...sample]), shape(2), 999, both);
+    for (const [half, offset] of [
+      [ids.subarray(0, length), 0],
+      [ids.subarray(length), sample.length],
+    ] as const) {
+      const single = await model.components.encodeText(half, 1);
+      const alone = await model.components.predictNoise(sample, shape(1), 999, single);
+      const part = batched.subarray(offset, offset + sample.length);
+      for (let i = 0; i < alone.length; i++) expect(part[i]).toBeCloseTo(alone[i], 4);
+    }
+  });
+
+  it('resumes from a checkpoint to the same image, bit for bit (Euler a draws noise each step)', async () => {
+    const full = await run();
+    const resumed = await run({}, structuredClone(full.checkpoints[1]));
+    expect(resumed.unetInputs.length).toBe(settings.steps - 2);
+    expect(resumed.samples[0]).toEqual(full.samples[0]);
+  });
+
+  it('gives different images for different seeds and the same for the same seed', async () => {
+    const a = await run({ seed: 1 });
+    const b = await run({ seed: 1 });
+    const c = await run({ seed: 2 });
+    expect(b.samples[0]).toEqual(a.samples[0]);
+    expect(c.samples[0]).not.toEqual(a.samples[0]);
+  });
+});
