@@ -2,7 +2,7 @@ import { transfer } from 'comlink';
 import { UnsupportedModelError } from '../src/shared/errors.ts';
 import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
-import type { Checkpoint, Engine, EngineInfo, GenerateResult, GeneratedImage, Job, ModelSource } from '../src/shared/protocol.ts';
+import type { Checkpoint, Engine, EngineInfo, GenerateResult, Job, ModelSource } from '../src/shared/protocol.ts';
 import { validateSettings } from '../src/shared/settings.ts';
 import { fetchModelFile, fetchOptionalText, fetchText } from './model-files.ts';
 import { decodedToRgba } from './pipeline/image.ts';
@@ -109,7 +109,6 @@ export function createEngine(): Engine {
       const started = performance.now();
       const runBefore = model.components.timings.sessionRunMs;
       const unetBefore = model.components.timings.unetRuns;
-      const images: GeneratedImage[] = [];
       cancelled.delete(job.id);
       try {
         await txt2img(
@@ -128,7 +127,7 @@ export function createEngine(): Engine {
             onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
             onImage: async ({ imageIndex, seed, width, height, sample }) => {
               const png = await encodePng(decodedToRgba(sample, width, height), width, height);
-              images.push({ jobId: job.id, imageIndex, seed, width, height, png });
+              onProgress({ phase: 'image', jobId: job.id, image: { jobId: job.id, imageIndex, seed, width, height, png } });
             },
             isCancelled: () => cancelled.has(job.id),
           },
@@ -139,7 +138,6 @@ export function createEngine(): Engine {
       }
       onProgress({ phase: 'done', jobId: job.id });
       return {
-        images,
         timings: {
           totalMs: performance.now() - started,
           sessionRunMs: model.components.timings.sessionRunMs - runBefore,

@@ -27,4 +27,6 @@ export type Progress =
       checkpoint: import('./protocol.ts').Checkpoint;
     }
   | { phase: 'decode'; jobId: string; imageIndex: number }
+  /** A finished image, sent at once so a later crash cannot lose it. */
+  | { phase: 'image'; jobId: string; image: import('./protocol.ts').GeneratedImage }
   | { phase: 'done'; jobId: string };

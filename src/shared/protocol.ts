@@ -101,7 +101,6 @@ export interface RunTimings {
 }
 
 export interface GenerateResult {
-  images: GeneratedImage[];
   timings: RunTimings;
 }
 

@@ -1,4 +1,5 @@
-import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, entries, get, set, clear, type UseStore } from 'idb-keyval';
+import { wrap } from './records.ts';
 
 // idb-keyval's createStore cannot add a store to an existing database, so each store has its own database.
 let stateStore: UseStore | undefined;
@@ -6,11 +7,13 @@ let galleryStore: UseStore | undefined;
 const state = () => (stateStore ??= createStore('hearth-state', 'state'));
 const gallery = () => (galleryStore ??= createStore('hearth-gallery', 'images'));
 
-/** Reads one saved app-state value (settings, queue...). */
-export const loadState = <T>(key: string): Promise<T | undefined> => get<T>(key, state());
-/** Saves one app-state value; values are structured-cloned. */
-export const saveState = (key: string, value: unknown): Promise<void> => set(key, value, state());
+/** Reads one saved app-state record (settings, queue...) as stored; `records.ts` checks it. */
+export const loadRecord = (key: string): Promise<unknown> => get(key, state());
+/** Saves one app-state value in the current schema; values are structured-cloned. */
+export const saveRecord = (key: string, value: unknown): Promise<void> => set(key, wrap(value), state());
+export const deleteRecord = (key: string): Promise<void> => del(key, state());
 
-export const loadGallery = <T>(): Promise<[IDBValidKey, T][]> => entries<IDBValidKey, T>(gallery());
-export const saveImage = (id: string, value: unknown): Promise<void> => set(id, value, gallery());
-export const deleteImage = (id: string): Promise<void> => del(id, gallery());
+export const loadImageRecords = (): Promise<[IDBValidKey, unknown][]> => entries(gallery());
+export const saveImageRecord = (id: string, value: unknown): Promise<void> => set(id, wrap(value), gallery());
+export const deleteImageRecord = (id: IDBValidKey): Promise<void> => del(id, gallery());
+export const clearImageRecords = (): Promise<void> => clear(gallery());

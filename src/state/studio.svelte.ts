@@ -2,28 +2,13 @@ import { spawnEngine } from '../engine/client.ts';
 import { Supervisor, type SupervisorEvent } from '../engine/supervisor.ts';
 import { HearthError, InvalidSettingError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
-import type { BackendChoice, Checkpoint, EngineInfo, GeneratedImage, Job, ModelSource } from '../shared/protocol.ts';
-import { randomSeed, validateSettings, type GenerationSettings } from '../shared/settings.ts';
+import type { BackendChoice, EngineInfo, ModelSource } from '../shared/protocol.ts';
+import { validateSettings } from '../shared/settings.ts';
+import { gallery } from './gallery.svelte.ts';
 import { builtInModel } from './models.ts';
-import { deleteImage, loadGallery, loadState, saveImage, saveState } from './persist.ts';
-
-/** A job waiting or running, with the newest checkpoint it reached. */
-export interface QueuedJob extends Job {
-  checkpoint?: Checkpoint;
-}
-
-/** One generated image as the gallery keeps it. */
-export interface GalleryItem {
-  id: string;
-  jobId: string;
-  modelId: string;
-  settings: GenerationSettings;
-  seed: number;
-  width: number;
-  height: number;
-  png: Blob;
-  createdAt: number;
-}
+import { loadRecord, saveRecord } from './persist.ts';
+import { readJob, type QueuedJob } from './records.ts';
+import { settings } from './settings.svelte.ts';
 
 export interface LiveProgress {
   jobId: string;
@@ -34,21 +19,8 @@ export interface LiveProgress {
   preview?: { width: number; height: number; rgba: Uint8ClampedArray };
 }
 
-const SETTINGS_KEY = 'settings';
-const BACKEND_KEY = 'backend';
 const QUEUE_KEY = 'queue';
-
-const FALLBACK_SETTINGS: GenerationSettings = {
-  prompt: '',
-  negativePrompt: '',
-  seed: 42,
-  steps: 4,
-  width: 256,
-  height: 256,
-  guidance: 3,
-  scheduler: 'euler',
-  batchCount: 1,
-};
+const ENGINE_LOCK = 'hearth-engine';
 
 function describeEvent(event: SupervisorEvent): string | undefined {
   if (event.kind === 'recovering') return `${event.reason} Restarting the engine (attempt ${event.attempt})…`;
@@ -59,17 +31,34 @@ function describeEvent(event: SupervisorEvent): string | undefined {
   return undefined;
 }
 
-/** The studio's state and the job runner; components only read it and call its methods. */
+/** Holds the engine lock until the tab closes; resolves once this tab has it. */
+function acquireEngineLock(onWaiting: () => void): Promise<void> {
+  return new Promise((acquired) => {
+    void navigator.locks.request(ENGINE_LOCK, { ifAvailable: true }, (lock) => {
+      if (lock) {
+        acquired();
+        return new Promise(() => {});
+      }
+      onWaiting();
+      void navigator.locks.request(ENGINE_LOCK, () => {
+        acquired();
+        return new Promise(() => {});
+      });
+      return undefined;
+    });
+  });
+}
+
+/** The engine, the queue and the job runner; components read it and call its methods. */
 class Studio {
-  settings = $state<GenerationSettings>({ ...FALLBACK_SETTINGS });
-  backend = $state<BackendChoice>('auto');
   model = $state.raw<ModelSource | undefined>();
   engineInfo = $state.raw<EngineInfo | undefined>();
   status = $state('Starting…');
+  /** False while another tab runs the engine: this tab then neither runs nor saves jobs. */
+  owner = $state(false);
   progress = $state.raw<LiveProgress | undefined>();
   queue = $state.raw<QueuedJob[]>([]);
-  gallery = $state.raw<GalleryItem[]>([]);
-  notice = $state<string | undefined>();
+  notices = $state.raw<string[]>([]);
   error = $state.raw<{ message: string; field?: string } | undefined>();
   lastTimings = $state.raw<{ totalMs: number; sessionRunMs: number; unetRuns: number } | undefined>();
 
@@ -77,11 +66,11 @@ class Studio {
   #pumping = false;
   #supervisor = new Supervisor({
     spawn: spawnEngine,
-    backend: () => this.backend,
+    backend: () => settings.backend,
     onEvent: (event) => {
       if (event.kind === 'ready') this.engineInfo = event.info;
       const text = describeEvent(event);
-      if (text) this.notice = text;
+      if (text) this.notify(text);
     },
   });
 
@@ -89,54 +78,44 @@ class Studio {
     return this.#controller !== undefined;
   }
 
-  /** Restores saved state, loads the model in the background, resumes the queue. */
+  notify(message: string): void {
+    this.notices = [...this.notices.slice(-4), message];
+  }
+
+  /** Restores saved state, waits for the engine lock, loads the model, resumes the queue. */
   async start(): Promise<void> {
-    const [settings, backend, queue, gallery] = await Promise.all([
-      loadState<GenerationSettings>(SETTINGS_KEY),
-      loadState<BackendChoice>(BACKEND_KEY),
-      loadState<QueuedJob[]>(QUEUE_KEY),
-      loadGallery<GalleryItem>(),
-    ]);
-    if (backend) this.backend = backend;
-    this.queue = queue ?? [];
-    this.gallery = gallery.map(([, item]) => item).sort((a, b) => b.createdAt - a.createdAt);
     try {
       this.model = await builtInModel();
     } catch (error) {
       this.#fail(error);
       return;
     }
-    this.settings = settings ?? { ...FALLBACK_SETTINGS, ...this.model.manifest.defaults };
+    for (const message of [await settings.restore(this.model.manifest.defaults), await gallery.restore()]) {
+      if (message) this.notify(message);
+    }
+    await acquireEngineLock(() => (this.status = 'Waiting: Hearth is running in another tab'));
+    this.owner = true;
+    // Read the queue only now: the tab that held the lock may have left a job in flight.
+    await this.#restoreQueue();
     await this.#prepare();
     void this.#pump();
   }
 
-  /** Persists the form; called on every edit. */
-  saveSettings(): void {
-    void saveState(SETTINGS_KEY, $state.snapshot(this.settings));
-  }
-
   async setBackend(choice: BackendChoice): Promise<void> {
-    this.backend = choice;
-    await saveState(BACKEND_KEY, choice);
-    if (this.running) return;
+    settings.setBackend(choice);
+    if (this.running || !this.owner) return;
     this.#supervisor.restart();
     this.engineInfo = undefined;
     await this.#prepare();
   }
 
-  randomizeSeed(): void {
-    this.settings.seed = randomSeed();
-    this.saveSettings();
-  }
-
   /** Validates the form and queues a job; returns false when the form is invalid. */
   generate(): boolean {
     const model = this.model;
-    if (!model) return false;
-    const settings = $state.snapshot(this.settings);
+    if (!model || !this.owner) return false;
+    const values = $state.snapshot(settings.form);
     try {
-      validateSettings(settings, model.manifest.sizes);
+      validateSettings(values, model.manifest.sizes);
     } catch (error) {
       if (error instanceof InvalidSettingError) {
         this.error = { message: error.message, field: error.field };
@@ -145,9 +124,9 @@ class Studio {
       throw error;
     }
     this.error = undefined;
-    const job: QueuedJob = { id: crypto.randomUUID(), modelId: model.manifest.id, settings, createdAt: Date.now() };
+    const job: QueuedJob = { id: crypto.randomUUID(), modelId: model.manifest.id, settings: values, createdAt: Date.now() };
     this.queue = [...this.queue, job];
-    void saveState(QUEUE_KEY, this.queue).then(() => this.#pump());
+    void this.#saveQueue().then(() => this.#pump());
     return true;
   }
 
@@ -155,9 +134,28 @@ class Studio {
     this.#controller?.abort();
   }
 
-  async deleteImage(id: string): Promise<void> {
-    await deleteImage(id);
-    this.gallery = this.gallery.filter((item) => item.id !== id);
+  async #restoreQueue(): Promise<void> {
+    const raw = await loadRecord(QUEUE_KEY);
+    if (raw === undefined) return;
+    const list = typeof raw === 'object' && raw !== null && 'value' in raw && Array.isArray(raw.value) ? raw.value : Array.isArray(raw) ? raw : undefined;
+    if (!list) {
+      this.notify('The saved queue could not be read and was cleared.');
+      await this.#saveQueue();
+      return;
+    }
+    const jobs: QueuedJob[] = [];
+    for (const entry of list) {
+      const result = readJob(entry);
+      if (result.ok) jobs.push(result.value);
+      else this.notify(`A queued job could not be read and was dropped (${result.reason}).`);
+    }
+    this.queue = jobs;
+    const resumable = jobs.find((job) => job.checkpoint);
+    if (resumable) this.notify(`Resuming the interrupted job at step ${resumable.checkpoint!.step} of ${resumable.settings.steps}.`);
+  }
+
+  #saveQueue(): Promise<void> {
+    return saveRecord(QUEUE_KEY, this.queue);
   }
 
   async #prepare(): Promise<void> {
@@ -184,13 +182,12 @@ class Studio {
   async #runJob(job: QueuedJob, model: ModelSource): Promise<void> {
     this.#controller = new AbortController();
     this.status = 'Generating';
-    this.progress = { jobId: job.id, step: job.checkpoint?.step ?? 0, steps: job.settings.steps, imageIndex: 0, batchCount: job.settings.batchCount };
+    this.progress = { jobId: job.id, step: job.checkpoint?.step ?? 0, steps: job.settings.steps, imageIndex: job.checkpoint?.imageIndex ?? 0, batchCount: job.settings.batchCount };
     try {
       const result = await this.#supervisor.run(job, model, (progress) => this.#onProgress(job, progress), {
         signal: this.#controller.signal,
         resume: job.checkpoint,
       });
-      for (const image of result.images) await this.#addToGallery(job, image);
       this.lastTimings = result.timings;
       this.status = 'Ready';
     } catch (error) {
@@ -200,12 +197,13 @@ class Studio {
       this.#controller = undefined;
       this.progress = undefined;
       this.queue = this.queue.filter((queued) => queued.id !== job.id);
-      await saveState(QUEUE_KEY, this.queue);
+      await this.#saveQueue();
     }
   }
 
   #onProgress(job: QueuedJob, progress: Progress): void {
     if (progress.phase === 'load') this.status = `Loading model (${progress.index}/${progress.count})…`;
+    if (progress.phase === 'image') void gallery.add(job, progress.image);
     if (progress.phase !== 'denoise') return;
     job.checkpoint = progress.checkpoint;
     this.status = 'Generating';
@@ -217,23 +215,7 @@ class Studio {
       batchCount: job.settings.batchCount,
       preview: progress.preview,
     };
-    void saveState(QUEUE_KEY, this.queue);
-  }
-
-  async #addToGallery(job: Job, image: GeneratedImage): Promise<void> {
-    const item: GalleryItem = {
-      id: `${job.id}-${image.imageIndex}`,
-      jobId: job.id,
-      modelId: job.modelId,
-      settings: job.settings,
-      seed: image.seed,
-      width: image.width,
-      height: image.height,
-      png: image.png,
-      createdAt: Date.now(),
-    };
-    await saveImage(item.id, item);
-    this.gallery = [item, ...this.gallery];
+    void this.#saveQueue();
   }
 
   #fail(error: unknown): void {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { GenerationSettings } from '../shared/settings.ts';
+import { readGalleryItem, readJob, readSettings, SCHEMA_VERSION, wrap } from './records.ts';
+
+const defaults: GenerationSettings = {
+  prompt: '',
+  negativePrompt: '',
+  seed: 42,
+  steps: 4,
+  width: 256,
+  height: 256,
+  guidance: 3,
+  scheduler: 'euler',
+  batchCount: 1,
+};
+
+describe('saved records', () => {
+  it('read current settings as they were saved', () => {
+    const saved = { ...defaults, prompt: 'a cat', steps: 8 };
+    expect(readSettings(wrap(saved), defaults)).toEqual({ ok: true, value: saved });
+  });
+
+  it('migrate v1 settings (bare, without batchCount) and fill what v1 lacked', () => {
+    const v1 = { prompt: 'old', negativePrompt: '', seed: 1, steps: 2, width: 64, height: 64, guidance: 1, scheduler: 'ddim' };
+    expect(readSettings(v1, defaults)).toEqual({ ok: true, value: { ...v1, batchCount: 1 }, migratedFrom: 1 });
+  });
+
+  it('drop garbage with a reason', () => {
+    expect(readSettings('garbage', defaults)).toEqual({ ok: false, reason: 'it is not a settings object' });
+    expect(readSettings(wrap({ steps: 'many' }), defaults)).toEqual({ ok: false, reason: '"steps" is not a number' });
+    expect(readSettings({ schema: SCHEMA_VERSION + 1, value: defaults }, defaults).ok).toBe(false);
+  });
+
+  it('keep an unknown sampler out', () => {
+    const result = readSettings(wrap({ ...defaults, scheduler: 'toString' }), defaults);
+    expect(result.ok && result.value.scheduler).toBe('euler');
+  });
+
+  it('read a job and keep its checkpoint, or drop a broken one', () => {
+    const job = { id: 'j', modelId: 'tiny-test', settings: defaults, createdAt: 5 };
+    const checkpoint = { jobId: 'j', imageIndex: 0, step: 2, latents: new Float32Array(4), scheduler: {}, generator: {} };
+    expect(readJob(wrap({ ...job, checkpoint }))).toEqual({ ok: true, value: { ...job, checkpoint } });
+    expect(readJob(wrap({ ...job, checkpoint: { step: 'x' } }))).toEqual({ ok: true, value: job });
+    expect(readJob(wrap({ id: 'j' })).ok).toBe(false);
+  });
+
+  it('read an image only with its PNG blob', () => {
+    const item = { id: 'i', jobId: 'j', modelId: 'm', settings: defaults, seed: 1, width: 64, height: 64, createdAt: 1, png: new Blob(['x']) };
+    expect(readGalleryItem(wrap(item)).ok).toBe(true);
+    expect(readGalleryItem(wrap({ ...item, png: 'not a blob' }))).toEqual({ ok: false, reason: 'it is not an image record' });
+  });
+});

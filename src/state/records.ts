@@ -1,0 +1,110 @@
+/**
+ * Saved records carry a schema version. Reading one migrates it from older
+ * versions and checks it; a record that cannot be read is dropped alone, with a
+ * reason, never the whole store. Pure: no IndexedDB, no Svelte.
+ */
+import type { Checkpoint, Job } from '../shared/protocol.ts';
+import { SCHEDULERS, type GenerationSettings } from '../shared/settings.ts';
+
+/** v1: the first builds saved bare values; v2 wraps them as `{ schema, value }`. */
+export const SCHEMA_VERSION = 2;
+
+export interface Envelope<T> {
+  schema: number;
+  value: T;
+}
+
+export type ReadResult<T> = { ok: true; value: T; migratedFrom?: number } | { ok: false; reason: string };
+
+/** A job waiting or running, with the newest checkpoint it reached. */
+export interface QueuedJob extends Job {
+  checkpoint?: Checkpoint;
+}
+
+/** One generated image as the gallery keeps it. */
+export interface GalleryItem {
+  id: string;
+  jobId: string;
+  modelId: string;
+  settings: GenerationSettings;
+  seed: number;
+  width: number;
+  height: number;
+  png: Blob;
+  createdAt: number;
+}
+
+export const wrap = <T>(value: T): Envelope<T> => ({ schema: SCHEMA_VERSION, value });
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+const isScheduler = (value: unknown): value is GenerationSettings['scheduler'] => typeof value === 'string' && Object.hasOwn(SCHEDULERS, value);
+const TEXT_KEYS = ['prompt', 'negativePrompt'] as const;
+const NUMBER_KEYS = ['seed', 'steps', 'width', 'height', 'guidance', 'batchCount'] as const;
+
+function unwrap(raw: unknown): ReadResult<unknown> {
+  if (isObject(raw) && typeof raw.schema === 'number' && 'value' in raw) {
+    if (raw.schema > SCHEMA_VERSION) return { ok: false, reason: `it was written by a newer Hearth (schema ${raw.schema})` };
+    return { ok: true, value: raw.value, migratedFrom: raw.schema === SCHEMA_VERSION ? undefined : raw.schema };
+  }
+  return { ok: true, value: raw, migratedFrom: 1 };
+}
+
+/** Reads saved settings; fields missing from older versions take `defaults`. */
+export function readSettings(raw: unknown, defaults: GenerationSettings): ReadResult<GenerationSettings> {
+  const record = unwrap(raw);
+  if (!record.ok) return record;
+  const value = record.value;
+  if (!isObject(value)) return { ok: false, reason: 'it is not a settings object' };
+  const settings = { ...defaults };
+  for (const key of TEXT_KEYS) {
+    if (typeof value[key] === 'string') settings[key] = value[key];
+    else if (value[key] !== undefined) return { ok: false, reason: `"${key}" is not text` };
+  }
+  for (const key of NUMBER_KEYS) {
+    if (isFiniteNumber(value[key])) settings[key] = value[key];
+    else if (value[key] !== undefined) return { ok: false, reason: `"${key}" is not a number` };
+  }
+  if (isScheduler(value.scheduler)) settings.scheduler = value.scheduler;
+  return { ok: true, value: settings, migratedFrom: record.migratedFrom };
+}
+
+function isSettings(value: unknown): value is GenerationSettings {
+  return (
+    isObject(value) &&
+    TEXT_KEYS.every((key) => typeof value[key] === 'string') &&
+    NUMBER_KEYS.every((key) => isFiniteNumber(value[key])) &&
+    isScheduler(value.scheduler)
+  );
+}
+
+/** Reads one saved job; a checkpoint that does not fit the job is dropped, the job kept. */
+export function readJob(raw: unknown): ReadResult<QueuedJob> {
+  const record = unwrap(raw);
+  if (!record.ok) return record;
+  const job = record.value;
+  if (!isObject(job) || typeof job.id !== 'string' || typeof job.modelId !== 'string' || !isSettings(job.settings)) {
+    return { ok: false, reason: 'it is not a job' };
+  }
+  const queued: QueuedJob = { id: job.id, modelId: job.modelId, settings: job.settings, createdAt: isFiniteNumber(job.createdAt) ? job.createdAt : 0 };
+  const checkpoint = job.checkpoint;
+  if (isObject(checkpoint) && checkpoint.latents instanceof Float32Array && isFiniteNumber(checkpoint.step) && isFiniteNumber(checkpoint.imageIndex)) {
+    queued.checkpoint = checkpoint as unknown as Checkpoint;
+  }
+  return { ok: true, value: queued, migratedFrom: record.migratedFrom };
+}
+
+/** Reads one saved gallery image. */
+export function readGalleryItem(raw: unknown): ReadResult<GalleryItem> {
+  const record = unwrap(raw);
+  if (!record.ok) return record;
+  const item = record.value;
+  if (!isObject(item) || typeof item.id !== 'string' || !(item.png instanceof Blob) || !isSettings(item.settings)) {
+    return { ok: false, reason: 'it is not an image record' };
+  }
+  if (!isFiniteNumber(item.seed) || !isFiniteNumber(item.width) || !isFiniteNumber(item.height)) {
+    return { ok: false, reason: 'its size or seed is missing' };
+  }
+  return { ok: true, value: item as unknown as GalleryItem, migratedFrom: record.migratedFrom };
+}
