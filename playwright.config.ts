@@ -16,7 +16,9 @@ export const BASE_ARGS = [
   '--disable-quic',
 ];
 export const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
-export const PORT = 4173;
+/** The e2e build (fault hooks compiled in) unless HEARTH_DIST names another. */
+export const DIST = process.env.HEARTH_DIST ?? 'dist-e2e';
+export const PORT = Number(process.env.HEARTH_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -32,7 +34,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `tsx scripts/serve.ts --port ${PORT}`,
+    command: `tsx scripts/serve.ts --dir ${DIST} --port ${PORT}`,
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: !process.env.CI,
   },
