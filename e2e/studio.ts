@@ -1,4 +1,7 @@
-import { expect, type Page } from '@playwright/test';
+import { expect as baseExpect, type Page } from '@playwright/test';
+
+// Generation on SwiftShader WebGPU takes seconds to minutes; the bench uses these helpers outside the runner too.
+const expect = baseExpect.configure({ timeout: 180_000 });
 
 export interface FormValues {
   prompt?: string;
@@ -76,3 +79,20 @@ export async function recordProgress(page: Page): Promise<void> {
 
 export const progressSeen = (page: Page): Promise<number[]> =>
   page.evaluate(() => (window as unknown as { __progress: number[] }).__progress.slice());
+
+/** Waits until the progress bar shows at least `step`. */
+export async function waitForStep(page: Page, step: number): Promise<void> {
+  const bar = page.getByRole('progressbar', { name: 'Generation progress' });
+  await expect.poll(async () => Number((await bar.getAttribute('value').catch(() => null)) ?? -1)).toBeGreaterThanOrEqual(step);
+}
+
+/** Arms a fault in the e2e build's worker (see workers/faults.ts). */
+export async function armFault(page: Page, kind: 'destroy-device' | 'throw' | 'hang', afterStep: number): Promise<void> {
+  await page.evaluate(([k, s]) => (window as unknown as { hearthFaults: { arm(p: unknown): void } }).hearthFaults.arm({ kind: k, afterStep: s }), [kind, afterStep] as const);
+}
+
+/** The UNet runs of the last finished job, as the timings line reports them. */
+export async function lastUnetRuns(page: Page): Promise<number> {
+  const text = await page.getByTestId('timings').textContent();
+  return Number(/\((\d+) UNet runs\)/.exec(text ?? '')?.[1]);
+}

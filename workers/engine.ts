@@ -1,5 +1,5 @@
 import { transfer } from 'comlink';
-import { UnsupportedModelError } from '../src/shared/errors.ts';
+import { DeviceLostError, UnsupportedModelError } from '../src/shared/errors.ts';
 import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import type { Checkpoint, Engine, EngineInfo, GenerateResult, Job, ModelSource } from '../src/shared/protocol.ts';
@@ -35,9 +35,15 @@ async function loadSchedulerConfig(source: ModelSource) {
   return parseSchedulerConfig(parsePythonJson(await fetchText(source, path), path));
 }
 
+/** Test-only hooks; production builds pass none (see `workers/faults.ts`). */
+export interface EngineHooks {
+  afterStep?(step: number, device: GPUDevice | undefined): void | Promise<void>;
+}
+
 /** The diffusion engine as it runs inside the worker. */
-export function createEngine(): Engine {
+export function createEngine(hooks: EngineHooks = {}): Engine {
   let runtime: RuntimeOptions | undefined;
+  let lostReason: string | undefined;
   let loaded: LoadedModel | undefined;
   const cancelled = new Set<string>();
 
@@ -63,7 +69,10 @@ export function createEngine(): Engine {
         return { ...base, backend: 'wasm', fallbackReason: acquired.reason };
       }
       const { device } = acquired;
-      void device.lost.then((info) => onDeviceLost(info.message || info.reason || 'unknown'));
+      void device.lost.then((info) => {
+        lostReason = info.message || info.reason || 'unknown';
+        onDeviceLost(lostReason);
+      });
       runtime = { ort, backend: 'webgpu', device };
       return { ...base, backend: 'webgpu', adapter: acquired.adapter };
     },
@@ -117,13 +126,15 @@ export function createEngine(): Engine {
           job.settings,
           {
             onEncoded: () => onProgress({ phase: 'encode', jobId: job.id }),
-            onStep: ({ checkpoint, preview, step, steps, imageIndex }) =>
+            onStep: async ({ checkpoint, preview, step, steps, imageIndex, stepMs }) => {
               onProgress(
-                transfer({ phase: 'denoise', jobId: job.id, imageIndex, step, steps, stepMs: 0, preview, checkpoint }, [
+                transfer({ phase: 'denoise', jobId: job.id, imageIndex, step, steps, stepMs, preview, checkpoint }, [
                   checkpoint.latents.buffer,
                   preview.rgba.buffer,
                 ]),
-              ),
+              );
+              await hooks.afterStep?.(step, runtime?.device);
+            },
             onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
             onImage: async ({ imageIndex, seed, width, height, sample }) => {
               const png = await encodePng(decodedToRgba(sample, width, height), width, height);
@@ -133,6 +144,10 @@ export function createEngine(): Engine {
           },
           resume,
         );
+      } catch (error) {
+        // After a loss ORT fails or hangs; a failure is reported as the loss it is, so the job is resumed, not failed.
+        if (lostReason !== undefined) throw new DeviceLostError(lostReason);
+        throw error;
       } finally {
         cancelled.delete(job.id);
       }

@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from '../shared/comlink-errors.ts';
 import type { Engine } from '../shared/protocol.ts';
+import { trackWorker } from './faults.ts';
 
 /** A running diffusion worker: its API, a way to kill it, and how it died. */
 export interface EngineHandle {
@@ -19,8 +20,9 @@ export function spawnEngine(): EngineHandle {
     name: 'hearth-diffusion',
   });
   const crashed = new Promise<string>((resolve) => {
-    worker.addEventListener('error', (event) => resolve(`The engine crashed: ${event.message || 'worker error'}`));
+    worker.addEventListener('error', (event) => resolve(`The engine crashed (${event.message || 'worker error'}).`));
     worker.addEventListener('messageerror', () => resolve('The engine sent a message that could not be read.'));
   });
+  if (import.meta.env.MODE === 'e2e') trackWorker(worker);
   return { engine: wrap<Engine>(worker), crashed, terminate: () => worker.terminate() };
 }

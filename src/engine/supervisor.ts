@@ -1,5 +1,5 @@
 import { proxy } from 'comlink';
-import { CancelledError, HearthError } from '../shared/errors.ts';
+import { CancelledError, EngineFailedError, HearthError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { BackendChoice, Checkpoint, EngineInfo, GenerateResult, Job, ModelSource } from '../shared/protocol.ts';
 import type { EngineHandle } from './client.ts';
@@ -18,25 +18,34 @@ export interface SupervisorOptions {
   maxRestarts?: number;
   /** First back-off delay; it doubles on each further restart. */
   backoffMs?: number;
+  /** How long the first step after a start may take: it compiles shaders. */
+  firstStepMs?: number;
+  /** The least time without progress that counts as a hang, however fast earlier steps were. */
+  stallFloorMs?: number;
 }
 
-/** The engine failed again and again; the UI offers a retry. */
-export class EngineFailedError extends HearthError {
-  readonly code = 'engine-failed';
-  constructor(readonly reason: string, readonly attempts: number) {
-    super(`The engine failed ${attempts} times in a row: ${reason}`);
-  }
-}
-
+/** Why a worker is given up on; the job survives it. */
 class EngineDiedError extends Error {}
+
+export const REASONS = {
+  deviceLost: 'The GPU was reset by the browser.',
+  hung: 'The engine stopped responding.',
+} as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function deathReason(error: unknown): string | undefined {
+  if (error instanceof EngineDiedError) return error.message;
+  if (error instanceof HearthError && error.code === 'device-lost') return REASONS.deviceLost;
+  return undefined;
+}
+
 /**
  * Owns the diffusion worker's life: starts it, loads the model, runs jobs, and
- * when the worker dies or its GPU device is lost, terminates it (ORT hangs
- * after a loss, so nothing is awaited on it), starts a new one and resumes the
- * job from its last checkpoint. Nothing else creates or kills workers.
+ * when the worker dies, hangs or loses its GPU device, terminates it (ORT hangs
+ * after a loss, so nothing is awaited on it), starts a new one with back-off
+ * and resumes the job from its newest checkpoint. Nothing else creates or kills
+ * workers.
  */
 export class Supervisor {
   #options: Required<SupervisorOptions>;
@@ -46,7 +55,7 @@ export class Supervisor {
   #info: EngineInfo | undefined;
 
   constructor(options: SupervisorOptions) {
-    this.#options = { maxRestarts: 3, backoffMs: 1000, ...options };
+    this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, ...options };
   }
 
   get info(): EngineInfo | undefined {
@@ -65,12 +74,7 @@ export class Supervisor {
       });
       this.#died.catch(() => undefined);
       this.#modelId = undefined;
-      this.#info = await this.#guard(
-        handle.engine.init(
-          this.#options.backend(),
-          proxy((reason: string) => lost(`The GPU device was lost (${reason}).`)),
-        ),
-      );
+      this.#info = await this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
     }
     if (this.#modelId !== source.manifest.id) {
       const start = performance.now();
@@ -84,7 +88,8 @@ export class Supervisor {
 
   /**
    * Runs a job to the end, surviving worker deaths: after each it restarts
-   * with back-off and resumes from the newest checkpoint it has seen.
+   * with back-off and resumes from the newest checkpoint it has seen. Throws
+   * `EngineFailedError` after `maxRestarts` deaths in a row.
    */
   async run(
     job: Job,
@@ -94,39 +99,40 @@ export class Supervisor {
   ): Promise<GenerateResult> {
     let checkpoint = options.resume;
     let failures = 0;
+    let recovering: { reason: string; started: number } | undefined;
     const onAbort = () => void this.#handle?.engine.cancel(job.id);
     options.signal?.addEventListener('abort', onAbort);
     try {
       for (;;) {
-        let recovering: { reason: string; started: number } | undefined;
         try {
           await this.prepare(source, onProgress);
+          if (recovering) {
+            const { reason, started } = recovering;
+            recovering = undefined;
+            this.#options.onEvent({ kind: 'recovered', reason, ms: performance.now() - started, resumedAtStep: checkpoint?.step ?? 0, steps: job.settings.steps });
+          }
           if (options.signal?.aborted) throw new CancelledError();
+          const watchdog = this.#watch();
           const relay = (progress: Progress) => {
+            watchdog.kick(progress);
             if (progress.phase === 'denoise') checkpoint = progress.checkpoint;
             onProgress(progress);
           };
-          return await this.#guard(this.#handle!.engine.generate(job, proxy(relay), checkpoint));
+          try {
+            return await this.#guard(this.#handle!.engine.generate(job, proxy(relay), checkpoint), watchdog.hung);
+          } finally {
+            watchdog.stop();
+          }
         } catch (error) {
-          if (!(error instanceof EngineDiedError)) throw error;
+          const reason = deathReason(error);
+          if (!reason) throw error;
           failures++;
           this.restart();
-          if (failures > this.#options.maxRestarts) throw new EngineFailedError(error.message, failures);
+          if (failures > this.#options.maxRestarts) throw new EngineFailedError(reason, failures);
           const delayMs = this.#options.backoffMs * 2 ** (failures - 1);
-          this.#options.onEvent({ kind: 'recovering', reason: error.message, attempt: failures, delayMs });
-          recovering = { reason: error.message, started: performance.now() };
+          this.#options.onEvent({ kind: 'recovering', reason, attempt: failures, delayMs });
+          recovering = { reason, started: performance.now() };
           await sleep(delayMs);
-        }
-        if (recovering) {
-          const resumeAt = checkpoint?.step ?? 0;
-          await this.prepare(source, onProgress).catch(() => undefined);
-          this.#options.onEvent({
-            kind: 'recovered',
-            reason: recovering.reason,
-            ms: performance.now() - recovering.started,
-            resumedAtStep: resumeAt,
-            steps: job.settings.steps,
-          });
         }
       }
     } finally {
@@ -142,7 +148,39 @@ export class Supervisor {
     this.#modelId = undefined;
   }
 
-  #guard<T>(call: Promise<T>): Promise<T> {
-    return this.#died ? Promise.race([call, this.#died]) : call;
+  /**
+   * A hang detector driven by progress: the worker may legitimately block for a
+   * whole step on wasm, so pings prove nothing; a step far slower than its
+   * peers does.
+   */
+  #watch(): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
+    const { firstStepMs, stallFloorMs } = this.#options;
+    let last = performance.now();
+    let longestStep = 0;
+    let steps = 0;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        const allowed = steps === 0 ? firstStepMs : Math.max(stallFloorMs, 10 * longestStep);
+        if (performance.now() - last > allowed) reject(new EngineDiedError(REASONS.hung));
+      }, 250);
+    });
+    hung.catch(() => undefined);
+    return {
+      hung,
+      kick(progress) {
+        last = performance.now();
+        if (progress.phase === 'denoise') {
+          // The first step after a start compiles shaders; it says nothing about how long a step takes.
+          if (steps > 0) longestStep = Math.max(longestStep, progress.stepMs);
+          steps++;
+        }
+      },
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  #guard<T>(call: Promise<T>, ...others: Promise<never>[]): Promise<T> {
+    return Promise.race([call, ...(this.#died ? [this.#died] : []), ...others]);
   }
 }

@@ -127,6 +127,17 @@ function mib(bytes: number): string {
   return `${Math.ceil(bytes / 2 ** 20)} MiB`;
 }
 
+/** The engine died again and again in a row; the UI offers a retry and keeps the job. */
+export class EngineFailedError extends HearthError {
+  readonly code = 'engine-failed';
+  constructor(
+    readonly reason: string,
+    readonly attempts: number,
+  ) {
+    super(`The engine failed ${attempts} times in a row (${reason}). The job is kept in the queue.`);
+  }
+}
+
 export type HearthErrorCode =
   | ConfigError['code']
   | InvalidSettingError['code']
@@ -138,6 +149,7 @@ export type HearthErrorCode =
   | IntegrityError['code']
   | QuotaError['code']
   | PngParametersError['code']
+  | EngineFailedError['code']
   | CancelledError['code'];
 
 /** The structured-cloneable form of an error, as it crosses a worker boundary. */
@@ -155,6 +167,7 @@ const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
   'model-file': ModelFileError,
   'unsupported-model': UnsupportedModelError,
   'device-lost': DeviceLostError,
+  'engine-failed': EngineFailedError,
   download: DownloadError,
   integrity: IntegrityError,
   quota: QuotaError,

@@ -61,14 +61,23 @@ class Studio {
   notices = $state.raw<string[]>([]);
   error = $state.raw<{ message: string; field?: string } | undefined>();
   lastTimings = $state.raw<{ totalMs: number; sessionRunMs: number; unetRuns: number } | undefined>();
+  /** Set when the engine gave up; the job waits in the queue until `retry()`. */
+  stalled = $state(false);
 
   #controller = $state.raw<AbortController | undefined>();
   #pumping = false;
   #supervisor = new Supervisor({
     spawn: spawnEngine,
     backend: () => settings.backend,
+    // The e2e build detects hangs sooner so the suite stays short; the rule itself is the same.
+    stallFloorMs: import.meta.env.MODE === 'e2e' ? 5_000 : 20_000,
     onEvent: (event) => {
-      if (event.kind === 'ready') this.engineInfo = event.info;
+      if (event.kind === 'ready') {
+        this.engineInfo = event.info;
+        if (event.info.backend === 'wasm' && settings.backend !== 'wasm') {
+          this.notify(`WebGPU is unavailable: ${event.info.fallbackReason} Hearth runs on the CPU (wasm) instead; restarting the browser brings WebGPU back.`);
+        }
+      }
       const text = describeEvent(event);
       if (text) this.notify(text);
     },
@@ -134,6 +143,15 @@ class Studio {
     this.#controller?.abort();
   }
 
+  /** After the engine gave up: start it afresh and run the waiting jobs. */
+  async retry(): Promise<void> {
+    this.stalled = false;
+    this.error = undefined;
+    this.#supervisor.restart();
+    await this.#prepare();
+    void this.#pump();
+  }
+
   async #restoreQueue(): Promise<void> {
     const raw = await loadRecord(QUEUE_KEY);
     if (raw === undefined) return;
@@ -173,7 +191,7 @@ class Studio {
     if (this.#pumping || !this.model) return;
     this.#pumping = true;
     try {
-      while (this.queue.length > 0) await this.#runJob(this.queue[0], this.model);
+      while (this.queue.length > 0 && !this.stalled) await this.#runJob(this.queue[0], this.model);
     } finally {
       this.#pumping = false;
     }
@@ -191,14 +209,20 @@ class Studio {
       this.lastTimings = result.timings;
       this.status = 'Ready';
     } catch (error) {
+      if (error instanceof HearthError && error.code === 'engine-failed') {
+        // Keep the job and its checkpoint: Retry resumes it.
+        this.stalled = true;
+        this.#fail(error);
+        return;
+      }
       if (error instanceof HearthError && error.code === 'cancelled') this.status = 'Ready';
       else this.#fail(error);
     } finally {
       this.#controller = undefined;
       this.progress = undefined;
-      this.queue = this.queue.filter((queued) => queued.id !== job.id);
-      await this.#saveQueue();
     }
+    this.queue = this.queue.filter((queued) => queued.id !== job.id);
+    await this.#saveQueue();
   }
 
   #onProgress(job: QueuedJob, progress: Progress): void {

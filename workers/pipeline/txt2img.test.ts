@@ -63,7 +63,7 @@ async function run(overrides: Partial<GenerationSettings> = {}, resume?: Checkpo
     'job',
     { ...settings, ...overrides },
     {
-      onStep: ({ checkpoint }) => checkpoints.push(checkpoint),
+      onStep: ({ checkpoint }) => void checkpoints.push(checkpoint),
       onImage: async ({ sample }) => void samples.push(sample),
       isCancelled: () => false,
     },

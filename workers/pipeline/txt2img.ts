@@ -21,13 +21,15 @@ export interface StepReport {
   imageIndex: number;
   step: number;
   steps: number;
+  stepMs: number;
   checkpoint: Checkpoint;
   preview: { width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> };
 }
 
 export interface Txt2ImgHooks {
   onEncoded?(): void;
-  onStep(report: StepReport): void;
+  /** Awaited before the next step starts. */
+  onStep(report: StepReport): void | Promise<void>;
   onDecode?(imageIndex: number): void;
   onImage(image: { imageIndex: number; seed: number; width: number; height: number; sample: Float32Array }): Promise<void>;
   isCancelled(): boolean;
@@ -127,15 +129,17 @@ async function denoiseAndDecode(
   const unetShape: Shape4 = [text.batch, LATENT_CHANNELS, latentH, latentW];
   for (let step = start; step < settings.steps; step++) {
     if (hooks.isCancelled()) throw new CancelledError();
+    const stepStart = performance.now();
     const t = scheduler.timesteps[step];
     const input = scheduler.scaleModelInput(latents, t);
     const noise = await model.components.predictNoise(guided ? doubled(input) : input, unetShape, t, text);
     const prediction = guided ? applyGuidance(noise, settings.guidance) : noise;
     latents = scheduler.step(prediction, t, latents, generator).prevSample;
-    hooks.onStep({
+    await hooks.onStep({
       imageIndex,
       step: step + 1,
       steps: settings.steps,
+      stepMs: performance.now() - stepStart,
       checkpoint: {
         jobId,
         imageIndex,

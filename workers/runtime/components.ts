@@ -27,6 +27,8 @@ function sessionOptions({ backend, device }: RuntimeOptions): OrtModule.Inferenc
     executionProviders: backend === 'webgpu' ? [{ name: 'webgpu', device }] : ['wasm'],
     // Native WebGPU mis-computes Conv -> SiLU -> SiLU above 'basic' (ORT-FACTS.md).
     graphOptimizationLevel: 'basic',
+    // Node-placement warnings (shape ops kept on the CPU) are expected and only noise in the console.
+    logSeverityLevel: 3,
   };
 }
 

@@ -1,0 +1,112 @@
+import { expect, test, type Page } from '@playwright/test';
+import { maxChannelDiff } from './pixels.ts';
+import { armFault, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, waitForStep } from './studio.ts';
+
+const JOB = { prompt: 'a lighthouse at dusk', negativePrompt: 'fog', width: 128, height: 128, steps: 4, guidance: 3, seed: 11 };
+
+async function chooseSampler(page: Page, label: string) {
+  await page.getByLabel('Sampler').selectOption({ label });
+}
+
+/** Starts a job with a fault armed and waits for the image it must still deliver. */
+async function generateThrough(page: Page, fault: 'destroy-device' | 'throw' | 'hang', afterStep = 2) {
+  const before = await galleryImages(page).count();
+  await armFault(page, fault, afterStep);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(galleryImages(page)).toHaveCount(before + 1, { timeout: 180_000 });
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('device loss, a worker crash and a hang each recover and resume to the same image', async ({ page }) => {
+  await openStudio(page);
+  await chooseSampler(page, 'Euler a');
+  await generate(page, JOB);
+  const reference = await newestPixels(page);
+  expect(await lastUnetRuns(page)).toBe(4);
+
+  await generateThrough(page, 'destroy-device');
+  await expect(page.getByTestId('notice').last()).toContainText(/The GPU was reset by the browser\. Reloaded in [\d.]+ s and resumed at step 2 of 4\./);
+  expect(await lastUnetRuns(page), 'only the remaining steps ran after recovery').toBe(2);
+  expect(maxChannelDiff(await newestPixels(page), reference), 'the resumed image equals the uninterrupted one').toBe(0);
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue(JOB.prompt);
+  await expect(page.getByLabel('Sampler')).toHaveValue('euler-a');
+  await expect(galleryImages(page)).toHaveCount(2);
+
+  await generateThrough(page, 'throw', 3);
+  await expect(page.getByTestId('notice').last()).toContainText(/The engine crashed .*resumed at step 3 of 4\./);
+  expect(await lastUnetRuns(page)).toBe(1);
+  expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
+
+  await generateThrough(page, 'hang', 1);
+  await expect(page.getByTestId('notice').last()).toContainText(/The engine stopped responding\. .*resumed at step 1 of 4\./);
+  expect(await lastUnetRuns(page)).toBe(3);
+  expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
+});
+
+test('a worker terminated from outside is noticed and the job finishes', async ({ page }) => {
+  await openStudio(page);
+  await fillForm(page, { ...JOB, steps: 12 });
+  const before = await galleryImages(page).count();
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await waitForStep(page, 2);
+  await page.evaluate(() => (window as unknown as { hearthFaults: { killWorker(): void } }).hearthFaults.killWorker());
+  await expect(galleryImages(page)).toHaveCount(before + 1, { timeout: 180_000 });
+  await expect(page.getByTestId('notice').last()).toContainText('The engine stopped responding.');
+});
+
+test('a reload mid-generation resumes the job from its checkpoint', async ({ page }) => {
+  await openStudio(page);
+  await generate(page, JOB);
+  const reference = await newestPixels(page);
+  await armFault(page, 'hang', 2);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await waitForStep(page, 2);
+  await page.reload();
+  await expect(page.getByTestId('notice').first()).toContainText('Resuming the interrupted job at step 2 of 4.');
+  await expect(galleryImages(page)).toHaveCount(2);
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  expect(await lastUnetRuns(page)).toBe(2);
+  expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue(JOB.prompt);
+});
+
+test('unreadable saved records are dropped alone and older ones migrate', async ({ page }) => {
+  await openStudio(page);
+  await generate(page, { ...JOB, steps: 2 });
+  await page.evaluate(async () => {
+    const put = (db: string, store: string, key: string, value: unknown) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open(db);
+        open.onsuccess = () => {
+          const tx = open.result.transaction(store, 'readwrite');
+          tx.objectStore(store).put(value, key);
+          tx.oncomplete = () => (open.result.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      });
+    // v1 builds saved bare settings without batchCount.
+    await put('hearth-state', 'state', 'settings', { prompt: 'from v1', negativePrompt: '', seed: 3, steps: 2, width: 64, height: 64, guidance: 2, scheduler: 'ddim' });
+    await put('hearth-gallery', 'images', 'junk', '\u0000 not a record');
+  });
+  await page.reload();
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('from v1');
+  await expect(page.getByLabel('Sampler')).toHaveValue('ddim');
+  await expect(page.getByLabel('Batch count')).toHaveValue('1');
+  await expect(page.getByTestId('notice')).toContainText(['1 saved image record could not be read and was removed (it is not an image record).']);
+  await expect(galleryImages(page)).toHaveCount(1);
+});
+
+test('two tabs: one runs, the other waits and takes over when the first closes', async ({ context }) => {
+  const first = await context.newPage();
+  await openStudio(first);
+  const second = await context.newPage();
+  await second.goto('/');
+  await expect(second.getByTestId('engine-state')).toHaveText('Waiting: Hearth is running in another tab');
+  await expect(second.getByRole('button', { name: 'Generate' })).toBeDisabled();
+  await first.close();
+  await expect(second.getByTestId('engine-state')).toHaveText('Ready');
+  await generate(second, { ...JOB, steps: 2 });
+});

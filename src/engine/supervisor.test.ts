@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { EngineFailedError, ModelFileError } from '../shared/errors.ts';
+import type { Progress } from '../shared/progress.ts';
+import type { Checkpoint, Engine, EngineInfo, Job, ModelSource } from '../shared/protocol.ts';
+import type { EngineHandle } from './client.ts';
+import { REASONS, Supervisor, type SupervisorEvent } from './supervisor.ts';
+
+type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | undefined;
+
+const source = { kind: 'url', baseUrl: 'x', manifest: { id: 'tiny' } } as unknown as ModelSource;
+const job = { id: 'job', modelId: 'tiny', settings: { steps: 4 }, createdAt: 0 } as unknown as Job;
+const info: EngineInfo = { backend: 'wasm', ortVersion: 't', crossOriginIsolated: false, threads: 1 };
+
+/** Workers that run 4 fake steps, each misbehaving after its first step as `faults` says, in spawn order. */
+function fakeWorkers(faults: Fault[]) {
+  const resumedFrom: (number | undefined)[] = [];
+  let terminated = 0;
+  const spawn = (): EngineHandle => {
+    const fault = faults[resumedFrom.length];
+    let crash: (reason: string) => void = () => {};
+    let lose: () => void = () => {};
+    const engine: Partial<Engine> = {
+      init: async (_choice, onDeviceLost) => ((lose = () => onDeviceLost('test')), info),
+      loadModel: async () => {},
+      cancel: () => {},
+      generate: async (_job: Job, onProgress: (p: Progress) => void, resume?: Checkpoint) => {
+        resumedFrom.push(resume?.step);
+        const first = (resume?.step ?? 0) + 1;
+        for (let step = first; step <= 4; step++) {
+          const checkpoint = { jobId: 'job', imageIndex: 0, step, latents: new Float32Array(1), scheduler: {}, generator: {} };
+          onProgress({ phase: 'denoise', jobId: 'job', imageIndex: 0, step, steps: 4, stepMs: 1, preview: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, checkpoint });
+          if (step === first && fault === 'crash') crash('The engine crashed (boom).');
+          if (step === first && fault === 'lose-device') lose();
+          if (step === first && fault === 'bad-model') throw new ModelFileError('unet/model.onnx', 'is broken');
+          if (step === first && (fault === 'hang' || fault === 'crash' || fault === 'lose-device')) await new Promise(() => {});
+        }
+        return { timings: { totalMs: 1, sessionRunMs: 1, unetRuns: 4 - (resume?.step ?? 0) } };
+      },
+    };
+    return {
+      engine: engine as EngineHandle['engine'],
+      crashed: new Promise((resolve) => (crash = resolve)),
+      terminate: () => void terminated++,
+    };
+  };
+  return { spawn, resumedFrom, terminated: () => terminated };
+}
+
+function supervise(faults: Fault[]) {
+  const workers = fakeWorkers(faults);
+  const events: SupervisorEvent[] = [];
+  const supervisor = new Supervisor({
+    spawn: workers.spawn,
+    backend: () => 'auto',
+    onEvent: (event) => events.push(event),
+    backoffMs: 1,
+    firstStepMs: 200,
+    stallFloorMs: 100,
+  });
+  return { supervisor, workers, events };
+}
+
+describe('Supervisor', () => {
+  it.each([
+    ['crash', 'The engine crashed (boom).'],
+    ['lose-device', REASONS.deviceLost],
+    ['hang', REASONS.hung],
+  ] as const)('recovers from a %s and resumes after the last completed step', async (fault, reason) => {
+    const { supervisor, workers, events } = supervise([fault]);
+    const result = await supervisor.run(job, source, () => {});
+    expect(workers.resumedFrom).toEqual([undefined, 1]);
+    expect(result.timings.unetRuns).toBe(3);
+    expect(workers.terminated()).toBe(1);
+    expect(events.filter((e) => e.kind !== 'ready')).toMatchObject([
+      { kind: 'recovering', reason, attempt: 1 },
+      { kind: 'recovered', reason, resumedAtStep: 1, steps: 4 },
+    ]);
+  });
+
+  it('backs off and gives up after repeated deaths, keeping the reason', async () => {
+    const { supervisor, events } = supervise(['crash', 'crash', 'crash', 'crash']);
+    await expect(supervisor.run(job, source, () => {})).rejects.toBeInstanceOf(EngineFailedError);
+    const delays = events.flatMap((e) => (e.kind === 'recovering' ? [e.delayMs] : []));
+    expect(delays).toEqual([1, 2, 4]);
+  });
+
+  it('passes other errors through without restarting', async () => {
+    const { supervisor, workers } = supervise(['bad-model']);
+    await expect(supervisor.run(job, source, () => {})).rejects.toBeInstanceOf(ModelFileError);
+    expect(workers.terminated()).toBe(0);
+  });
+});

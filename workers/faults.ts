@@ -1,0 +1,29 @@
+/**
+ * Fault injection for the e2e tests, compiled only into the e2e build
+ * (`vite build --mode e2e`); the production worker never imports it. A test
+ * arms one fault through a BroadcastChannel; the first worker to reach the step
+ * consumes it, so the worker that replaces it runs clean.
+ */
+import { FAULT_CHANNEL, type FaultPlan } from '../src/shared/faults.ts';
+import type { EngineHooks } from './engine.ts';
+
+export function createFaultHooks(): EngineHooks {
+  let armed: FaultPlan | undefined;
+  const channel = new BroadcastChannel(FAULT_CHANNEL);
+  channel.onmessage = (event: MessageEvent<FaultPlan | { kind: 'consumed' }>) => {
+    armed = event.data.kind === 'consumed' ? undefined : event.data;
+  };
+  return {
+    async afterStep(step, device) {
+      if (!armed || armed.afterStep !== step) return;
+      const fault = armed;
+      armed = undefined;
+      channel.postMessage({ kind: 'consumed' });
+      if (fault.kind === 'destroy-device') device?.destroy();
+      // Thrown from a task of its own, it is uncaught: the worker's `error` event fires as for a real crash.
+      if (fault.kind === 'throw') setTimeout(() => { throw new Error('Injected worker crash'); });
+      // A run() that never settles: the worker still answers messages but makes no progress.
+      if (fault.kind === 'hang') await new Promise(() => {});
+    },
+  };
+}
