@@ -1,0 +1,19 @@
+/** `npm run bench`: measures against the built app in Chromium; writes BENCHMARKS.md and bench/results.json. */
+import { chromium } from '@playwright/test';
+import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
+import { serve } from '../scripts/serve.ts';
+import { pipelineOverhead } from './pipeline-overhead.ts';
+import { writeReport } from './report.ts';
+
+const PORT = 4199;
+const server = await serve({ dir: 'dist', port: PORT, isolate: true });
+const browser = await chromium.launch({ executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS] });
+try {
+  const baseURL = `http://127.0.0.1:${PORT}/`;
+  const metrics = [...(await pipelineOverhead(browser, baseURL))];
+  await writeReport(metrics, { browser: `Chromium ${browser.version()}`, machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores` });
+  for (const metric of metrics) console.log(`${metric.name}: ${metric.value.toFixed(3)} ${metric.unit} (target ${metric.target})`);
+} finally {
+  await browser.close();
+  server.close();
+}
