@@ -43,6 +43,12 @@ test('device loss, a worker crash and a hang each recover and resume to the same
   await expect(page.getByTestId('notice').last()).toContainText(/The engine stopped responding\. .*resumed at step 1 of 4\./);
   expect(await lastUnetRuns(page)).toBe(3);
   expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
+
+  await page.getByText('Diagnostics', { exact: true }).click();
+  const report = page.getByTestId('diagnostics-report');
+  await expect(report).toContainText('Adapter: google swiftshader');
+  await expect(report).toContainText('Model: Tiny test model');
+  await expect(report).toContainText(/recovery: The engine stopped responding\. worker \d+ ms, sessions \d+ ms, first resumed step \d+ ms, total \d+ ms; resumed at step 1 of 4\n?$/);
 });
 
 test('a worker terminated from outside is noticed and the job finishes', async ({ page }) => {

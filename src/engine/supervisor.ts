@@ -6,9 +6,15 @@ import type { EngineHandle } from './client.ts';
 
 /** What the supervisor tells the UI about the engine's life. */
 export type SupervisorEvent =
-  | { kind: 'ready'; info: EngineInfo; modelId: string; loadMs: number }
+  | { kind: 'ready'; info: EngineInfo; modelId: string; startup: StartupTimings }
   | { kind: 'recovering'; reason: string; attempt: number; delayMs: number }
-  | { kind: 'recovered'; reason: string; ms: number; resumedAtStep: number; steps: number };
+  | { kind: 'recovered'; reason: string; ms: number; startup: StartupTimings; resumedAtStep: number; steps: number };
+
+/** What a (re)start cost: starting the worker and its device, then creating the sessions. */
+export interface StartupTimings {
+  workerStartMs: number;
+  loadMs: number;
+}
 
 export interface SupervisorOptions {
   spawn: () => EngineHandle;
@@ -53,6 +59,7 @@ export class Supervisor {
   #died: Promise<never> | undefined;
   #modelId: string | undefined;
   #info: EngineInfo | undefined;
+  #startup: StartupTimings = { workerStartMs: 0, loadMs: 0 };
 
   constructor(options: SupervisorOptions) {
     this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, ...options };
@@ -64,7 +71,9 @@ export class Supervisor {
 
   /** Starts the worker and loads `source` unless it is already loaded. */
   async prepare(source: ModelSource, onProgress: (progress: Progress) => void = () => {}): Promise<EngineInfo> {
+    let workerStartMs = 0;
     if (!this.#handle) {
+      const spawned = performance.now();
       const handle = this.#options.spawn();
       let lost: (reason: string) => void = () => {};
       const lostPromise = new Promise<string>((resolve) => (lost = resolve));
@@ -75,13 +84,15 @@ export class Supervisor {
       this.#died.catch(() => undefined);
       this.#modelId = undefined;
       this.#info = await this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
+      workerStartMs = performance.now() - spawned;
     }
     if (this.#modelId !== source.manifest.id) {
       const start = performance.now();
       this.#modelId = undefined;
       await this.#guard(this.#handle.engine.loadModel(source, proxy(onProgress)));
       this.#modelId = source.manifest.id;
-      this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, loadMs: performance.now() - start });
+      this.#startup = { workerStartMs, loadMs: performance.now() - start };
+      this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, startup: this.#startup });
     }
     return this.#info!;
   }
@@ -109,7 +120,14 @@ export class Supervisor {
           if (recovering) {
             const { reason, started } = recovering;
             recovering = undefined;
-            this.#options.onEvent({ kind: 'recovered', reason, ms: performance.now() - started, resumedAtStep: checkpoint?.step ?? 0, steps: job.settings.steps });
+            this.#options.onEvent({
+              kind: 'recovered',
+              reason,
+              ms: performance.now() - started,
+              startup: this.#startup,
+              resumedAtStep: checkpoint?.step ?? 0,
+              steps: job.settings.steps,
+            });
           }
           if (options.signal?.aborted) throw new CancelledError();
           const watchdog = this.#watch();

@@ -49,4 +49,12 @@ describe('saved records', () => {
     expect(readGalleryItem(wrap(item)).ok).toBe(true);
     expect(readGalleryItem(wrap({ ...item, png: 'not a blob' }))).toEqual({ ok: false, reason: 'it is not an image record' });
   });
+
+  it('keep a thumbnail blob, and read an image whose thumbnail is missing or broken without one', () => {
+    const item = { id: 'i', jobId: 'j', modelId: 'm', settings: defaults, seed: 1, width: 64, height: 64, createdAt: 1, png: new Blob(['x']) };
+    const thumb = new Blob(['t']);
+    expect(readGalleryItem(wrap({ ...item, thumb }))).toEqual({ ok: true, value: { ...item, thumb } });
+    expect(readGalleryItem(wrap(item))).toEqual({ ok: true, value: item });
+    expect(readGalleryItem(wrap({ ...item, thumb: 'not a blob' }))).toEqual({ ok: true, value: item });
+  });
 });

@@ -30,7 +30,10 @@ export interface GalleryItem {
   seed: number;
   width: number;
   height: number;
+  /** The PNG as generated, carrying its `parameters` text (images from before that carry none). */
   png: Blob;
+  /** A small image for the grid, so the page never decodes every full-size PNG; older records lack it. */
+  thumb?: Blob;
   createdAt: number;
 }
 
@@ -106,5 +109,8 @@ export function readGalleryItem(raw: unknown): ReadResult<GalleryItem> {
   if (!isFiniteNumber(item.seed) || !isFiniteNumber(item.width) || !isFiniteNumber(item.height)) {
     return { ok: false, reason: 'its size or seed is missing' };
   }
-  return { ok: true, value: item as unknown as GalleryItem, migratedFrom: record.migratedFrom };
+  // A thumbnail is only a cache: a broken one is dropped and made again, the image kept.
+  const { thumb, ...rest } = item;
+  const value = (thumb instanceof Blob ? item : rest) as unknown as GalleryItem;
+  return { ok: true, value, migratedFrom: record.migratedFrom };
 }

@@ -4,6 +4,7 @@ import { HearthError, InvalidSettingError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { BackendChoice, EngineInfo, ModelSource } from '../shared/protocol.ts';
 import { validateSettings } from '../shared/settings.ts';
+import { diagnostics } from './diagnostics.svelte.ts';
 import { gallery } from './gallery.svelte.ts';
 import { builtInModel } from './models.ts';
 import { loadRecord, saveRecord } from './persist.ts';
@@ -65,6 +66,8 @@ class Studio {
   stalled = $state(false);
 
   #controller = $state.raw<AbortController | undefined>();
+  /** A recovery waiting for its first resumed step, which completes its diagnostics event. */
+  #recovered: { event: Extract<SupervisorEvent, { kind: 'recovered' }>; at: number } | undefined;
   #pumping = false;
   #supervisor = new Supervisor({
     spawn: spawnEngine,
@@ -72,8 +75,10 @@ class Studio {
     // The e2e build detects hangs sooner so the suite stays short; the rule itself is the same.
     stallFloorMs: import.meta.env.MODE === 'e2e' ? 5_000 : 20_000,
     onEvent: (event) => {
+      if (event.kind === 'recovered') this.#recovered = { event, at: performance.now() };
       if (event.kind === 'ready') {
         this.engineInfo = event.info;
+        diagnostics.record({ kind: 'start', at: Date.now(), modelId: event.modelId, backend: event.info.backend, ...event.startup });
         if (event.info.backend === 'wasm' && settings.backend !== 'wasm') {
           this.notify(`WebGPU is unavailable: ${event.info.fallbackReason} Hearth runs on the CPU (wasm) instead; restarting the browser brings WebGPU back.`);
         }
@@ -99,6 +104,7 @@ class Studio {
       this.#fail(error);
       return;
     }
+    await diagnostics.restore();
     for (const message of [await settings.restore(this.model.manifest.defaults), await gallery.restore()]) {
       if (message) this.notify(message);
     }
@@ -229,6 +235,12 @@ class Studio {
     if (progress.phase === 'load') this.status = `Loading model (${progress.index}/${progress.count})…`;
     if (progress.phase === 'image') void gallery.add(job, progress.image);
     if (progress.phase !== 'denoise') return;
+    if (this.#recovered) {
+      const { event, at } = this.#recovered;
+      this.#recovered = undefined;
+      const resumeMs = performance.now() - at;
+      diagnostics.record({ kind: 'recovery', at: Date.now(), reason: event.reason, ...event.startup, resumeMs, totalMs: event.ms + resumeMs, resumedAtStep: event.resumedAtStep, steps: event.steps });
+    }
     job.checkpoint = progress.checkpoint;
     this.status = 'Generating';
     this.progress = {
@@ -245,6 +257,7 @@ class Studio {
   #fail(error: unknown): void {
     this.status = 'Error';
     this.error = { message: error instanceof Error ? error.message : String(error) };
+    diagnostics.record({ kind: 'error', at: Date.now(), message: this.error.message });
   }
 }
 

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, describeDiagnostic } from './report.ts';
+
+describe('diagnostics report', () => {
+  it('names the adapter, the model and the last recovery', () => {
+    const report = buildReport({
+      info: {
+        backend: 'webgpu',
+        ortVersion: '1.30.0',
+        crossOriginIsolated: true,
+        threads: 4,
+        adapter: { vendor: 'google', architecture: 'swiftshader', description: '', features: ['shader-f16'], maxBufferSize: 1024, maxStorageBufferBindingSize: 512 },
+      },
+      modelName: 'Tiny test model',
+      userAgent: 'UA',
+      events: [
+        { kind: 'recovery', at: 0, reason: 'The GPU was reset by the browser.', workerStartMs: 100.4, loadMs: 200, resumeMs: 50, totalMs: 1350, resumedAtStep: 2, steps: 4 },
+      ],
+    });
+    expect(report).toContain('Adapter: google swiftshader');
+    expect(report).toContain('Features: shader-f16');
+    expect(report).toContain('Model: Tiny test model');
+    expect(report).toContain(
+      '1970-01-01T00:00:00.000Z recovery: The GPU was reset by the browser. worker 100 ms, sessions 200 ms, first resumed step 50 ms, total 1350 ms; resumed at step 2 of 4',
+    );
+    expect(report).toContain('JS heap: not reported by this browser');
+  });
+
+  it('says when the engine fell back to wasm and why', () => {
+    const report = buildReport({ info: { backend: 'wasm', fallbackReason: 'no adapter', ortVersion: 'x', crossOriginIsolated: false, threads: 1 }, modelName: undefined, userAgent: 'UA', events: [] });
+    expect(report).toContain('Backend: wasm (no adapter)');
+    expect(report).toContain('Adapter: none');
+  });
+
+  it('describes errors', () => expect(describeDiagnostic({ kind: 'error', at: 0, message: 'boom' })).toBe('1970-01-01T00:00:00.000Z error: boom'));
+});
