@@ -72,3 +72,20 @@ test('settings out of range are refused with a message and nothing runs', async 
   expect(await galleryImages(page).count()).toBe(before);
   await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('kept prompt');
 });
+
+test('every sampler produces its own image', async ({ page }) => {
+  await openStudio(page);
+  await chooseBackend(page, 'CPU (wasm)');
+  const images: number[][] = [];
+  for (const label of ['Euler', 'Euler a', 'DDIM', 'LCM', 'DPM++ 2M', 'DPM++ 2M Karras']) {
+    await page.getByLabel('Sampler').selectOption({ label });
+    await generate(page, { prompt: 'a red dog', seed: 5, width: 64, height: 64, steps: 3, guidance: 3 });
+    const pixels = await newestPixels(page);
+    expect(distinctColours(pixels), `${label} makes a picture`).toBeGreaterThan(50);
+    images.push(pixels);
+  }
+  // Samplers walk different paths from the same noise; at least most pairs must differ visibly.
+  let differing = 0;
+  for (let a = 0; a < images.length; a++) for (let b = a + 1; b < images.length; b++) if (fractionDifferent(images[a], images[b]) > 0.05) differing++;
+  expect(differing).toBeGreaterThanOrEqual(12);
+});
