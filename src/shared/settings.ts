@@ -26,6 +26,19 @@ export interface GenerationSettings {
   batchCount: number;
 }
 
+/** The form's values before a model's own defaults are applied. */
+export const DEFAULT_SETTINGS: GenerationSettings = {
+  prompt: '',
+  negativePrompt: '',
+  seed: 42,
+  steps: 4,
+  width: 256,
+  height: 256,
+  guidance: 3,
+  scheduler: 'euler',
+  batchCount: 1,
+};
+
 export const LIMITS = {
   steps: { min: 1, max: 100 },
   guidance: { min: 0, max: 30 },

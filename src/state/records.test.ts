@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { GenerationSettings } from '../shared/settings.ts';
+import { DEFAULT_SETTINGS } from '../shared/settings.ts';
 import { readGalleryItem, readJob, readSettings, SCHEMA_VERSION, wrap } from './records.ts';
 
-const defaults: GenerationSettings = {
-  prompt: '',
-  negativePrompt: '',
-  seed: 42,
-  steps: 4,
-  width: 256,
-  height: 256,
-  guidance: 3,
-  scheduler: 'euler',
-  batchCount: 1,
-};
+const defaults = DEFAULT_SETTINGS;
 
 describe('saved records', () => {
   it('read current settings as they were saved', () => {

@@ -1,31 +1,20 @@
 import type { BackendChoice } from '../shared/protocol.ts';
-import { randomSeed, type GenerationSettings } from '../shared/settings.ts';
+import { DEFAULT_SETTINGS, randomSeed, type GenerationSettings } from '../shared/settings.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import { readSettings } from './records.ts';
 
 const SETTINGS_KEY = 'settings';
 const BACKEND_KEY = 'backend';
 
-export const FALLBACK_SETTINGS: GenerationSettings = {
-  prompt: '',
-  negativePrompt: '',
-  seed: 42,
-  steps: 4,
-  width: 256,
-  height: 256,
-  guidance: 3,
-  scheduler: 'euler',
-  batchCount: 1,
-};
 
 /** The form's values and the backend choice, saved on every edit. */
 class SettingsState {
-  form = $state<GenerationSettings>({ ...FALLBACK_SETTINGS });
+  form = $state<GenerationSettings>({ ...DEFAULT_SETTINGS });
   backend = $state<BackendChoice>('auto');
 
   /** Restores saved values; returns a message when a saved record had to be dropped. */
   async restore(defaults: Partial<GenerationSettings>): Promise<string | undefined> {
-    const base = { ...FALLBACK_SETTINGS, ...defaults };
+    const base = { ...DEFAULT_SETTINGS, ...defaults };
     const [raw, backend] = await Promise.all([loadRecord(SETTINGS_KEY), loadRecord(BACKEND_KEY)]);
     if (backend && typeof backend === 'object' && 'value' in backend && ['auto', 'webgpu', 'wasm'].includes(String(backend.value))) {
       this.backend = backend.value as BackendChoice;
