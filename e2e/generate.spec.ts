@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { distinctColours, fractionDifferent, maxChannelDiff } from './pixels.ts';
-import { chooseBackend, generate, galleryImages, newestPixels, openStudio, progressSeen, recordProgress } from './studio.ts';
+import { chooseBackend, fillForm, generate, galleryImages, newestPixels, openStudio, progressSeen, recordProgress } from './studio.ts';
 
 const SMALL = { width: 128, height: 128, steps: 4, guidance: 3 };
 
@@ -88,4 +88,21 @@ test('every sampler produces its own image', async ({ page }) => {
   let differing = 0;
   for (let a = 0; a < images.length; a++) for (let b = a + 1; b < images.length; b++) if (fractionDifferent(images[a], images[b]) > 0.05) differing++;
   expect(differing).toBeGreaterThanOrEqual(12);
+});
+
+test('jobs queue up, a waiting one can be removed, the rest run in order', async ({ page }) => {
+  await openStudio(page);
+  const before = await galleryImages(page).count();
+  await fillForm(page, { steps: 6, width: 128, height: 128 });
+  for (const prompt of ['first', 'second', 'third']) {
+    await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+    await page.getByRole('button', { name: 'Generate' }).click();
+  }
+  const queue = page.getByRole('region', { name: 'Queue' }).getByRole('listitem');
+  await expect(queue).toHaveCount(3);
+  await page.getByRole('button', { name: 'Remove queued job "second"' }).click();
+  await expect(galleryImages(page)).toHaveCount(before + 2);
+  await expect(page.getByRole('region', { name: 'Queue' })).toHaveCount(0);
+  await expect(galleryImages(page).nth(0)).toHaveAttribute('alt', 'third');
+  await expect(galleryImages(page).nth(1)).toHaveAttribute('alt', 'first');
 });

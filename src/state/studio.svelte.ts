@@ -149,6 +149,13 @@ class Studio {
     this.#controller?.abort();
   }
 
+  /** Removes a waiting job; the running one is cancelled instead. */
+  async removeJob(id: string): Promise<void> {
+    if (this.progress?.jobId === id) return this.cancel();
+    this.queue = this.queue.filter((job) => job.id !== id);
+    await this.#saveQueue();
+  }
+
   /** After the engine gave up: start it afresh and run the waiting jobs. */
   async retry(): Promise<void> {
     this.stalled = false;
