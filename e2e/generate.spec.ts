@@ -43,11 +43,11 @@ test('Cancel stops within one step and the form works again', async ({ page }) =
   const bar = page.getByRole('progressbar', { name: 'Generation progress' });
   await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
   const atCancel = Number(await bar.getAttribute('value'));
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');
   await expect(bar).toHaveCount(0);
   expect(await galleryImages(page).count()).toBe(before);
-  await expect(page.getByRole('button', { name: 'Cancel' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toBeDisabled();
 
   await generate(page, { ...SMALL, steps: 2, seed: 7 });
   expect(await galleryImages(page).count()).toBe(before + 1);

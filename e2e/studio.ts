@@ -46,18 +46,21 @@ export async function generate(page: Page, values: FormValues = {}): Promise<voi
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');
 }
 
-/** RGBA bytes of the newest gallery image, read back through a canvas. */
+/** RGBA bytes of the newest gallery image at full size (the grid shows thumbnails), read back through a canvas. */
 export async function newestPixels(page: Page): Promise<number[]> {
-  const image = galleryImages(page).first();
-  await expect(image).toHaveJSProperty('complete', true);
-  return image.evaluate((element: HTMLImageElement) => {
+  const full = await galleryImages(page).first().getAttribute('data-full');
+  if (!full) throw new Error('the newest gallery image names no full-size PNG (data-full)');
+  return page.evaluate(async (url) => {
+    const element = new Image();
+    element.src = url;
+    await element.decode();
     const canvas = document.createElement('canvas');
     canvas.width = element.naturalWidth;
     canvas.height = element.naturalHeight;
     const context = canvas.getContext('2d')!;
     context.drawImage(element, 0, 0);
     return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
-  });
+  }, full);
 }
 
 /** Chooses a backend in the form and waits for the engine to come back. */

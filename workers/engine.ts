@@ -137,7 +137,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
             },
             onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
             onImage: async ({ imageIndex, seed, width, height, sample }) => {
-              const png = await encodePng(decodedToRgba(sample, width, height), width, height);
+              const png = await encodePng(decodedToRgba(sample, width, height), width, height, { settings: { ...job.settings, seed }, model: job.modelId });
               onProgress({ phase: 'image', jobId: job.id, image: { jobId: job.id, imageIndex, seed, width, height, png } });
             },
             isCancelled: () => cancelled.has(job.id),

@@ -1,8 +1,22 @@
-/** Encodes RGBA pixels as a PNG with the browser's own encoder. */
-export async function encodePng(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): Promise<Blob> {
+import { formatParameters, withParameters, type ParameterSettings } from '../src/shared/png-parameters.ts';
+
+/** How an image was made: its settings (with the image's own seed) and the model id. */
+export interface PngProvenance {
+  settings: ParameterSettings;
+  model: string;
+}
+
+/**
+ * Encodes RGBA pixels as a PNG with the browser's own encoder, carrying A1111's
+ * `parameters` text so the Blob the gallery keeps (and so every downloaded file)
+ * can restore its settings, here or in other Stable Diffusion tools.
+ */
+export async function encodePng(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number, provenance: PngProvenance): Promise<Blob> {
   const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext('2d');
   if (!context) throw new Error('OffscreenCanvas 2d context is unavailable');
   context.putImageData(new ImageData(rgba, width, height), 0, 0);
-  return canvas.convertToBlob({ type: 'image/png' });
+  const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  const text = formatParameters(provenance.settings, { model: provenance.model, width, height });
+  return new Blob([withParameters(png, text)], { type: 'image/png' });
 }
