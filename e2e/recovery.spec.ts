@@ -1,4 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, expect, test, type Page } from '@playwright/test';
+import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
 import { maxChannelDiff } from './pixels.ts';
 import { armFault, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, waitForStep } from './studio.ts';
 
@@ -115,4 +119,34 @@ test('two tabs: one runs, the other waits and takes over when the first closes',
   await first.close();
   await expect(second.getByTestId('engine-state')).toHaveText('Ready');
   await generate(second, { ...JOB, steps: 2 });
+});
+
+test('closing the browser mid-generation and opening it again resumes the job', async ({ baseURL }) => {
+  const profile = await mkdtemp(join(tmpdir(), 'hearth-profile-'));
+  const launch = () => chromium.launchPersistentContext(profile, { executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS], baseURL });
+  try {
+    let context = await launch();
+    let page = context.pages()[0] ?? (await context.newPage());
+    await openStudio(page);
+    await generate(page, JOB);
+    const reference = await newestPixels(page);
+    await armFault(page, 'hang', 2);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await waitForStep(page, 2);
+    await context.close();
+
+    context = await launch();
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto('/');
+    await expect(page.getByTestId('notice').first()).toContainText('Resuming the interrupted job at step 2 of 4.');
+    await expect(galleryImages(page)).toHaveCount(2);
+    await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+    expect(await lastUnetRuns(page)).toBe(2);
+    expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
+    await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue(JOB.prompt);
+    await expect(page.getByLabel('Negative prompt')).toHaveValue(JOB.negativePrompt);
+    await context.close();
+  } finally {
+    await rm(profile, { recursive: true, force: true });
+  }
 });
