@@ -4,7 +4,7 @@ import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import type { Checkpoint, Engine, EngineInfo, GenerateResult, Job, ModelSource } from '../src/shared/protocol.ts';
 import { validateSettings } from '../src/shared/settings.ts';
-import { fetchModelFile, fetchOptionalText, fetchText } from './model-files.ts';
+import { externalDataOf, readModelBlob, readModelBytes, readOptionalText, readText } from './model-files.ts';
 import { decodedToRgba } from './pipeline/image.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
 import { ClipTokenizer, padTokenIdFromConfig } from './pipeline/tokenizer.ts';
@@ -12,6 +12,7 @@ import { txt2img, type Txt2ImgModel } from './pipeline/txt2img.ts';
 import { encodePng } from './png.ts';
 import { COMPONENT_FILES, createComponentSession, keepOnGpu, wrapSessions, type ComponentName, type RuntimeOptions } from './runtime/components.ts';
 import { acquireDevice } from './runtime/device.ts';
+import { createSerialQueue } from './runtime/serial.ts';
 import { ort } from './runtime/ort.ts';
 
 interface LoadedModel extends Txt2ImgModel {
@@ -20,10 +21,10 @@ interface LoadedModel extends Txt2ImgModel {
 
 async function loadTokenizer(source: ModelSource): Promise<ClipTokenizer> {
   const [vocab, merges, config, specialTokens] = await Promise.all([
-    fetchText(source, 'tokenizer/vocab.json'),
-    fetchText(source, 'tokenizer/merges.txt'),
-    fetchOptionalText(source, 'tokenizer/tokenizer_config.json'),
-    fetchOptionalText(source, 'tokenizer/special_tokens_map.json'),
+    readText(source, 'tokenizer/vocab.json'),
+    readText(source, 'tokenizer/merges.txt'),
+    readOptionalText(source, 'tokenizer/tokenizer_config.json'),
+    readOptionalText(source, 'tokenizer/special_tokens_map.json'),
   ]);
   const tokenizer = ClipTokenizer.fromFiles(vocab, merges);
   const padTokenId = padTokenIdFromConfig(tokenizer.vocab, config, specialTokens);
@@ -32,7 +33,30 @@ async function loadTokenizer(source: ModelSource): Promise<ClipTokenizer> {
 
 async function loadSchedulerConfig(source: ModelSource) {
   const path = 'scheduler/scheduler_config.json';
-  return parseSchedulerConfig(parsePythonJson(await fetchText(source, path), path));
+  return parseSchedulerConfig(parsePythonJson(await readText(source, path), path));
+}
+
+type Session = Awaited<ReturnType<typeof createComponentSession>>;
+
+// A model picked while another loads must wait: ORT's native WebGPU EP fails a create
+// that overlaps another ("another WebGPU EP inference session is being created", ORT-FACTS.md).
+const serialLoads = createSerialQueue();
+
+/**
+ * Creates one component's session. The graph's bytes and the external-data
+ * Blobs live only in this call, so they are collectable as soon as ORT has
+ * copied them: ORT keeps no reference (ORT-FACTS.md, "Loading weights").
+ */
+async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: ComponentName): Promise<{ session: Session; readMs: number; bytes: number }> {
+  const { path, output } = COMPONENT_FILES[name];
+  const start = performance.now();
+  const graph = await readModelBytes(source, path);
+  const external = externalDataOf(source, path);
+  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBlob(source, file.path) })));
+  const readMs = performance.now() - start;
+  const extra = name === 'textEncoder' ? keepOnGpu(rt, output) : {};
+  const session = await createComponentSession(rt, name, graph, extra, files);
+  return { session, readMs, bytes: graph.length + external.reduce((sum, file) => sum + file.size, 0) };
 }
 
 /** Test-only hooks; production builds pass none (see `workers/faults.ts`). */
@@ -77,39 +101,41 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       return { ...base, backend: 'webgpu', adapter: acquired.adapter };
     },
 
-    async loadModel(source, onProgress) {
-      const rt = requireRuntime();
-      if (source.manifest.precision === 'fp16' && rt.backend === 'webgpu' && !rt.device?.features.has('shader-f16')) {
-        throw new UnsupportedModelError(source.manifest.name, 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks.');
-      }
-      if (loaded) {
-        const previous = loaded;
-        loaded = undefined;
-        await previous.components.release();
-      }
-      const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
-      const names = Object.keys(COMPONENT_FILES) as ComponentName[];
-      const sessions: Partial<Record<ComponentName, Awaited<ReturnType<typeof createComponentSession>>>> = {};
-      try {
-        for (const [index, name] of names.entries()) {
-          const start = performance.now();
-          const bytes = await fetchModelFile(source, COMPONENT_FILES[name].path);
-          const extra = name === 'textEncoder' ? keepOnGpu(rt, COMPONENT_FILES.textEncoder.output) : {};
-          sessions[name] = await createComponentSession(rt, name, bytes, extra);
-          onProgress({ phase: 'load', component: name, index: index + 1, count: names.length, ms: performance.now() - start });
+    loadModel: (source, onProgress) =>
+      serialLoads(async () => {
+        const rt = requireRuntime();
+        if (source.manifest.precision === 'fp16' && rt.backend === 'webgpu' && !rt.device?.features.has('shader-f16')) {
+          throw new UnsupportedModelError(source.manifest.name, 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks.');
         }
-      } catch (error) {
-        for (const session of Object.values(sessions)) await session.release();
-        throw error;
-      }
-      loaded = {
-        source,
-        components: wrapSessions(rt, sessions as Record<ComponentName, (typeof sessions)[ComponentName] & object>),
-        tokenizer,
-        schedulerConfig,
-        vaeScalingFactor: source.manifest.vaeScalingFactor,
-      };
-    },
+        if (loaded) {
+          const previous = loaded;
+          loaded = undefined;
+          await previous.components.release();
+        }
+        const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
+        const names = Object.keys(COMPONENT_FILES) as ComponentName[];
+        const sessions: Partial<Record<ComponentName, Session>> = {};
+        try {
+          // One component at a time, so at most one component's staging memory is alive.
+          for (const [index, name] of names.entries()) {
+            const start = performance.now();
+            const { session, readMs, bytes } = await loadComponent(rt, source, name);
+            sessions[name] = session;
+            const from = source.kind === 'store' ? 'indexeddb' : 'network';
+            onProgress({ phase: 'load', component: name, index: index + 1, count: names.length, ms: performance.now() - start, readMs, bytes, from });
+          }
+        } catch (error) {
+          for (const session of Object.values(sessions)) await session.release();
+          throw error;
+        }
+        loaded = {
+          source,
+          components: wrapSessions(rt, sessions as Record<ComponentName, Session>),
+          tokenizer,
+          schedulerConfig,
+          vaeScalingFactor: source.manifest.vaeScalingFactor,
+        };
+      }),
 
     async generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult> {
       const model = loaded;

@@ -1,24 +1,60 @@
+/**
+ * Reads a model's files wherever its `ModelSource` says they are: the app's
+ * own server for the built-in model, or the model store in IndexedDB, which
+ * this worker opens itself (same origin, so no copy through the main thread).
+ */
 import { ModelFileError } from '../src/shared/errors.ts';
-import type { ModelSource } from '../src/shared/protocol.ts';
+import type { ModelFile, ModelSource } from '../src/shared/protocol.ts';
+import { openModelStore, type ModelStore } from './store/model-store.ts';
 
-/** Fetches one file of a model from its folder URL. */
-export async function fetchModelFile(source: ModelSource, path: string): Promise<Uint8Array<ArrayBuffer>> {
+let store: ModelStore | undefined;
+const modelStore = () => (store ??= openModelStore());
+
+async function fetchFile(baseUrl: string, path: string): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(new URL(path, source.baseUrl));
+    response = await fetch(new URL(path, baseUrl));
   } catch (error) {
     throw new ModelFileError(path, `could not be fetched (${(error as Error).message})`);
   }
   if (!response.ok) throw new ModelFileError(path, `could not be fetched (HTTP ${response.status})`);
-  return new Uint8Array(await response.arrayBuffer());
+  return response;
 }
 
-/** Fetches a text file of a model, or `undefined` when the model has none. */
-export async function fetchOptionalText(source: ModelSource, path: string): Promise<string | undefined> {
+function listed(source: ModelSource, path: string): boolean {
+  return source.manifest.files.some((file) => file.path === path);
+}
+
+/** One file as bytes, for an `.onnx` graph (ORT refuses a Blob there) or a text file. */
+export async function readModelBytes(source: ModelSource, path: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (source.kind === 'store') return modelStore().readFileBytes(source.modelId, path);
+  return new Uint8Array(await (await fetchFile(source.baseUrl, path)).arrayBuffer());
+}
+
+/**
+ * One file as a Blob, for ORT's `externalData`. From the store it is a Blob of
+ * the chunk Blobs, which gave the lowest peak memory (ORT-FACTS.md, "Loading weights").
+ */
+export async function readModelBlob(source: ModelSource, path: string): Promise<Blob> {
+  if (source.kind === 'store') return modelStore().readFileBlob(source.modelId, path);
+  return (await fetchFile(source.baseUrl, path)).blob();
+}
+
+export async function readText(source: ModelSource, path: string): Promise<string> {
+  return new TextDecoder().decode(await readModelBytes(source, path));
+}
+
+/** A text file of a model, or `undefined` when the model has none. */
+export async function readOptionalText(source: ModelSource, path: string): Promise<string | undefined> {
+  if (source.kind === 'store') return listed(source, path) ? readText(source, path) : undefined;
   const response = await fetch(new URL(path, source.baseUrl)).catch(() => undefined);
   return response?.ok ? response.text() : undefined;
 }
 
-export async function fetchText(source: ModelSource, path: string): Promise<string> {
-  return new TextDecoder().decode(await fetchModelFile(source, path));
+/** The external-data files the manifest marks beside an `.onnx` graph, with the names ORT wants: relative to its folder. */
+export function externalDataOf(source: ModelSource, graphPath: string): (ModelFile & { name: string })[] {
+  const folder = graphPath.slice(0, graphPath.lastIndexOf('/') + 1);
+  return source.manifest.files
+    .filter((file) => file.externalData && file.path.startsWith(folder))
+    .map((file) => ({ ...file, name: file.path.slice(folder.length) }));
 }

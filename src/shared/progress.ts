@@ -13,7 +13,19 @@ export type Progress =
       /** `Date.now()` when measured, so the UI can derive the rate and the time left. */
       at: number;
     }
-  | { phase: 'load'; component: string; index: number; count: number; ms: number }
+  | {
+      phase: 'load';
+      component: string;
+      index: number;
+      count: number;
+      /** Reading the files plus creating the session. */
+      ms: number;
+      /** Reading the `.onnx` bytes (and opening its external data) from where `from` says. */
+      readMs: number;
+      bytes: number;
+      /** `indexeddb`: a cache hit in the model store; `network`: fetched from the app's server. */
+      from: 'indexeddb' | 'network';
+    }
   | { phase: 'encode'; jobId: string }
   | {
       phase: 'denoise';

@@ -38,6 +38,12 @@ export interface ModelFile {
   path: string;
   size: number;
   sha256: string;
+  /**
+   * True for an external-data file (`weights.pb`, `model.onnx_data`) of the
+   * `.onnx` graph in the same folder; ORT gets it under its path relative to
+   * that folder, the name the graph records.
+   */
+  externalData?: true;
 }
 
 /** Sizes a model supports, in pixels. */
@@ -59,11 +65,14 @@ export interface ModelManifest {
   sizes: SizeRange;
 }
 
-/** Where the worker finds a model's files: a folder URL holding `hearth-model.json`. */
-export interface ModelSource {
-  baseUrl: string;
-  manifest: ModelManifest;
-}
+/**
+ * Where the diffusion worker finds a model's files: a folder URL holding
+ * `hearth-model.json` (the built-in model, served by the app), or the model
+ * store in IndexedDB, which the worker reads itself (same origin).
+ */
+export type ModelSource =
+  | { kind: 'url'; baseUrl: string; manifest: ModelManifest }
+  | { kind: 'store'; modelId: string; manifest: ModelManifest };
 
 /** A queued or running generation. Saved before anything runs. */
 export interface Job {

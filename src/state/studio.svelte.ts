@@ -6,7 +6,7 @@ import type { BackendChoice, EngineInfo, ModelSource } from '../shared/protocol.
 import { validateSettings } from '../shared/settings.ts';
 import { diagnostics } from './diagnostics.svelte.ts';
 import { gallery } from './gallery.svelte.ts';
-import { builtInModel } from './models.ts';
+import { models } from './models.svelte.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import { readJob, type QueuedJob } from './records.ts';
 import { settings } from './settings.svelte.ts';
@@ -99,7 +99,8 @@ class Studio {
   /** Restores saved state, waits for the engine lock, loads the model, resumes the queue. */
   async start(): Promise<void> {
     try {
-      this.model = await builtInModel();
+      // The last model used when it is still cached, else the built-in one; the engine loads it below, in the background.
+      this.model = await models.start();
     } catch (error) {
       this.#fail(error);
       return;
@@ -122,6 +123,31 @@ class Studio {
     this.#supervisor.restart();
     this.engineInfo = undefined;
     await this.#prepare();
+  }
+
+  /**
+   * Switches to a cached or the built-in model and remembers it for the next
+   * start. When its sessions cannot be created, the previous model is loaded
+   * again and the error is shown beside the model and in the form.
+   */
+  async selectModel(modelId: string): Promise<void> {
+    const source = models.sourceFor(modelId);
+    const previous = this.model;
+    if (!source || this.running || !this.owner) return;
+    this.model = source;
+    this.status = 'Loading model…';
+    try {
+      this.engineInfo = await this.#supervisor.prepare(source, (progress) => models.recordLoad(progress));
+      this.status = 'Ready';
+      this.error = undefined;
+      models.remember(modelId);
+      settings.apply(source.manifest.defaults);
+    } catch (error) {
+      models.recordError(modelId, error);
+      this.model = previous;
+      await this.#prepare();
+      this.error = { message: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** Validates the form and queues a job; returns false when the form is invalid. */
@@ -193,7 +219,7 @@ class Studio {
     if (!this.model) return;
     this.status = 'Loading model…';
     try {
-      this.engineInfo = await this.#supervisor.prepare(this.model);
+      this.engineInfo = await this.#supervisor.prepare(this.model, (progress) => models.recordLoad(progress));
       this.status = 'Ready';
     } catch (error) {
       this.#fail(error);
@@ -240,6 +266,7 @@ class Studio {
 
   #onProgress(job: QueuedJob, progress: Progress): void {
     if (progress.phase === 'load') this.status = `Loading model (${progress.index}/${progress.count})…`;
+    models.recordLoad(progress);
     if (progress.phase === 'image') void gallery.add(job, progress.image);
     if (progress.phase !== 'denoise') return;
     if (this.#recovered) {

@@ -2,6 +2,7 @@ import type * as OrtModule from 'onnxruntime-web';
 import { ModelFileError } from '../../src/shared/errors.ts';
 import type { Backend } from '../../src/shared/protocol.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
+import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { createSerialQueue } from './serial.ts';
 
 type Ort = typeof OrtModule;
@@ -32,17 +33,40 @@ function sessionOptions({ backend, device }: RuntimeOptions): OrtModule.Inferenc
   };
 }
 
-/** Creates one session and checks it has what the pipeline feeds and reads. */
+/** An external-data file as ORT takes it: `name` relative to the graph's folder, `data` a Blob of store chunks or bytes. */
+export interface ExternalDataFile {
+  name: string;
+  data: Blob | Uint8Array;
+}
+
+/**
+ * Pairs each external-data location the graph records with a file, before ORT
+ * sees it: after a failed external-data load the native WebGPU EP refuses
+ * every later session (ORT-FACTS.md), so a missing file must fail here.
+ */
+async function externalDataOption(path: string, bytes: Uint8Array, files: readonly ExternalDataFile[]) {
+  const { externalData } = await scanOnnx(bytesSource(bytes), path);
+  return externalData.map((location) => {
+    const file = files.find((candidate) => relativeLocation(candidate.name) === relativeLocation(location));
+    if (!file) throw new ModelFileError(path, `needs the external-data file "${location}" beside it, which the model does not have`);
+    // ORT matches `path` against the location string exactly as the graph records it.
+    return { path: location, data: file.data };
+  });
+}
+
+/** Creates one session from the graph's bytes and its external data, and checks it has what the pipeline feeds and reads. */
 export async function createComponentSession(
   runtime: RuntimeOptions,
   name: ComponentName,
   bytes: Uint8Array,
   extra: OrtModule.InferenceSession.SessionOptions = {},
+  externalFiles: readonly ExternalDataFile[] = [],
 ): Promise<Session> {
   const spec = COMPONENT_FILES[name];
+  const externalData = await externalDataOption(spec.path, bytes, externalFiles);
   let session: Session;
   try {
-    session = await runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra });
+    session = await runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra, ...(externalData.length > 0 ? { externalData } : {}) });
   } catch (error) {
     throw new ModelFileError(spec.path, `is not a usable ONNX model (${(error as Error).message})`);
   }

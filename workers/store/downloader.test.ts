@@ -2,8 +2,8 @@ import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, DownloadError, IntegrityError, QuotaError } from '../../src/shared/errors.ts';
-import type { ModelFile, ModelSource } from '../../src/shared/protocol.ts';
-import { downloadFile, downloadModel, type DownloadProgress } from './downloader.ts';
+import type { ModelFile } from '../../src/shared/protocol.ts';
+import { downloadFile, downloadModel, type DownloadProgress, type RemoteModel } from './downloader.ts';
 import { openModelStore } from './model-store.ts';
 
 const CHUNK = 1024;
@@ -59,8 +59,8 @@ function pieces(data: Uint8Array, dropAfter = Infinity, signal?: AbortSignal): R
   });
 }
 
-const source = (id: string, files: ModelFile[]): ModelSource => ({
-  baseUrl: BASE,
+const source = (id: string, files: ModelFile[]): RemoteModel => ({
+  urls: Object.fromEntries(files.map((file) => [file.path, `${BASE}${file.path}`])),
   manifest: {
     id,
     name: id,

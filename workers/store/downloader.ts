@@ -6,11 +6,18 @@
  * back-off.
  */
 import { CancelledError, DownloadError, QuotaError } from '../../src/shared/errors.ts';
-import type { Progress } from '../../src/shared/progress.ts';
-import type { ModelSource } from '../../src/shared/protocol.ts';
+import type { ModelManifest } from '../../src/shared/protocol.ts';
+import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
 import type { FileSpec, FileWriter, ModelStore } from './model-store.ts';
 
-export type DownloadProgress = Extract<Progress, { phase: 'download' }>;
+export type { DownloadProgress };
+
+/** A model to download: its manifest and where each file comes from. */
+export interface RemoteModel {
+  manifest: ModelManifest;
+  /** Download URL by manifest path: files of a folder URL, or Hugging Face `resolve` URLs. */
+  urls: Record<string, string>;
+}
 
 export interface DownloadOptions {
   signal?: AbortSignal;
@@ -64,19 +71,19 @@ export async function downloadFile(
   }
 }
 
+/** Throws `QuotaError` with the numbers when `needed` more bytes would not fit in the browser's quota. */
+export async function ensureRoom(needed: number, estimate: () => Promise<StorageEstimate> = () => navigator.storage.estimate()): Promise<void> {
+  const { quota, usage } = await estimate();
+  if (quota !== undefined && usage !== undefined && needed > quota - usage) throw new QuotaError(needed, quota - usage);
+}
+
 /** Downloads the files of a model that are not stored yet, once the browser's quota shows they fit. */
-export async function downloadModel(
-  { baseUrl, manifest }: ModelSource,
-  store: ModelStore,
-  options: ModelDownloadOptions = {},
-): Promise<void> {
-  const { onProgress, estimate = () => navigator.storage.estimate() } = options;
+export async function downloadModel({ manifest, urls }: RemoteModel, store: ModelStore, options: ModelDownloadOptions = {}): Promise<void> {
+  const { onProgress, estimate } = options;
   const { missing } = await store.checkPresent(manifest.id, manifest.files);
   // Bytes already stored either stay (a resume) or are freed (a restart), so only the rest is needed.
   const written = new Map((await store.listFiles(manifest.id)).map((file) => [file.path, file.bytesWritten]));
-  const needed = sum(missing.map((file) => file.size - (written.get(file.path) ?? 0)));
-  const { quota, usage } = await estimate();
-  if (quota !== undefined && usage !== undefined && needed > quota - usage) throw new QuotaError(needed, quota - usage);
+  await ensureRoom(sum(missing.map((file) => file.size - (written.get(file.path) ?? 0))), estimate);
 
   const total = sum(manifest.files.map((file) => file.size));
   let stored = total - sum(missing.map((file) => file.size));
@@ -92,7 +99,8 @@ export async function downloadModel(
         total,
         at: Date.now(),
       });
-    const url = new URL(file.path, baseUrl);
+    const url = urls[file.path];
+    if (url === undefined) throw new DownloadError(file.path, 'the model names no URL for it');
     await downloadFile(url, manifest.id, file, store, { ...options, onProgress: onFileProgress });
     stored += file.size;
   }

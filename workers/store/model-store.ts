@@ -66,6 +66,8 @@ export interface ModelStore {
   verify(modelId: string, path: string): Promise<void>;
   /** Which manifest files are not stored, and which of them the browser evicted (their remains are deleted). */
   checkPresent(modelId: string, files: readonly ModelFile[]): Promise<{ missing: ModelFile[]; evicted: string[] }>;
+  /** Deletes one file of a model, partial or complete. */
+  deleteFile(modelId: string, path: string): Promise<void>;
   /** Deletes every file of a model, partial ones included. */
   deleteModel(modelId: string): Promise<void>;
   /** Bytes stored per model id. */
@@ -208,6 +210,8 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
       }
       return { missing, evicted };
     },
+
+    deleteFile: discard,
 
     async deleteModel(modelId) {
       await deleteRange(meta, modelRange(modelId));

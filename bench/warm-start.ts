@@ -1,0 +1,185 @@
+import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startModelServer } from '../e2e/model-server.ts';
+import { chromiumProcesses, residentBytes } from '../e2e/processes.ts';
+import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
+import { writeBigModel } from './big-model.ts';
+import type { Metric } from './report.ts';
+
+const MODEL_PORT = 4337;
+// Loading 1 GiB on SwiftShader takes a while; every wait in this bench allows 10 minutes.
+const patient = expect.configure({ timeout: 600_000 });
+
+async function launch(profile: string, baseURL: string): Promise<[BrowserContext, Page]> {
+  const context = await chromium.launchPersistentContext(profile, { executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS], baseURL });
+  return [context, context.pages()[0] ?? (await context.newPage())];
+}
+
+/** Peak resident memory per process type of the profile's Chromium, sampled every 20 ms until stopped. */
+function samplePeaks(profile: string): { stop(): Record<string, number> } {
+  const peaks: Record<string, number> = {};
+  const timer = setInterval(() => {
+    const now: Record<string, number> = {};
+    for (const { pid, type } of chromiumProcesses(profile)) now[type] = Math.max(now[type] ?? 0, residentBytes(pid));
+    for (const [type, bytes] of Object.entries(now)) peaks[type] = Math.max(peaks[type] ?? 0, bytes);
+  }, 20);
+  return { stop: () => (clearInterval(timer), peaks) };
+}
+
+const rendererBytes = (profile: string) => Math.max(...chromiumProcesses(profile).filter((p) => p.type === 'renderer').map((p) => residentBytes(p.pid)));
+
+/** Reads every stored chunk of a model back from IndexedDB in the page, as bytes: the floor for any load from the store. */
+function rawIdbReadMs(page: Page, modelId: string): Promise<{ ms: number; bytes: number }> {
+  return page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('hearth-models-chunks');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const started = performance.now();
+    const keys = await new Promise<IDBValidKey[]>((resolve) => {
+      const request = db.transaction('chunks').objectStore('chunks').getAllKeys(IDBKeyRange.bound([id], [id, []]));
+      request.onsuccess = () => resolve(request.result);
+    });
+    let bytes = 0;
+    for (const key of keys) {
+      const blob = await new Promise<Blob>((resolve) => {
+        const request = db.transaction('chunks').objectStore('chunks').get(key);
+        request.onsuccess = () => resolve(request.result);
+      });
+      bytes += (await blob.arrayBuffer()).byteLength;
+    }
+    db.close();
+    return { ms: performance.now() - started, bytes };
+  }, modelId);
+}
+
+/**
+ * Bytes per second of a plain fetch of `url`, body read and dropped: what the
+ * server and the network give. It runs in the store worker, where downloads
+ * run (the page's CSP would refuse this host anyway).
+ */
+async function rawFetch(page: Page, url: string): Promise<number> {
+  const worker = page.workers().find((candidate) => candidate.url().includes('store.worker'));
+  if (!worker) throw new Error('the store worker is not running');
+  return worker.evaluate(async (href) => {
+    const started = performance.now();
+    const reader = (await fetch(href, { cache: 'no-store' })).body!.getReader();
+    let bytes = 0;
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) bytes += chunk.value.length;
+    return bytes / ((performance.now() - started) / 1000);
+  }, url);
+}
+
+/** Records `performance.now()` when the engine first says Ready, in an init script, so the clock starts at navigation. */
+async function recordReady(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('[data-testid="engine-state"]')?.textContent === 'Ready') {
+        (window as unknown as { __readyAt: number }).__readyAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/**
+ * A synthetic 1 GiB model (`big-model.ts`) downloaded once from a local
+ * server into the store, then a browser restart on the same profile: time
+ * from navigation to Ready against reading the same bytes from IndexedDB plus
+ * creating the sessions; peak renderer memory during that load against the
+ * largest component; download-to-store throughput against a plain fetch.
+ */
+export async function warmStart(baseURL: string): Promise<Metric[]> {
+  const model = writeBigModel(join(tmpdir(), 'hearth-bench-1gib'));
+  const { manifest } = model;
+  const server = await startModelServer(MODEL_PORT);
+  server.add(manifest.id, model);
+  const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-profile-'));
+  const name = manifest.name;
+  const card = (page: Page) => page.getByRole('listitem', { name, exact: true });
+  const unetBytes = manifest.files.filter((file) => file.path.startsWith('unet/')).reduce((sum, file) => sum + file.size, 0);
+  const totalBytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
+  try {
+    let [context, page] = await launch(profile, baseURL);
+    await page.goto('/');
+    await patient(page.getByTestId('engine-state')).toHaveText('Ready');
+    const idleRenderer = rendererBytes(profile);
+    const rawBytesPerSecond = await rawFetch(page, `${server.url}m/${manifest.id}/unet/model.onnx_data`);
+    await page.getByRole('button', { name: 'Models', exact: true }).click();
+    await page.getByLabel('Manifest URL').fill(server.manifestUrl(manifest.id));
+    await page.getByRole('button', { name: 'Add by URL' }).click();
+    const downloadStarted = Date.now();
+    await card(page).getByRole('button', { name: `Download ${name}` }).click();
+    await patient(card(page).getByTestId('model-state')).toHaveText('cached on this device');
+    const storeBytesPerSecond = totalBytes / ((Date.now() - downloadStarted) / 1000);
+    await card(page).getByRole('button', { name: `Use ${name}` }).click();
+    await patient(page.getByTestId('model')).toContainText(name);
+    await patient(page.getByTestId('engine-state')).toHaveText('Ready');
+    await context.close();
+
+    // A new browser on the same profile: new processes, the model only in IndexedDB.
+    [context, page] = await launch(profile, baseURL);
+    await recordReady(page);
+    const sampler = samplePeaks(profile);
+    await page.goto('/');
+    await patient(page.getByTestId('load-status')).toHaveAttribute('data-from', 'indexeddb');
+    await patient(page.getByTestId('engine-state')).toHaveText('Ready');
+    const peaks = sampler.stop();
+    await patient(page.getByTestId('model')).toContainText(name);
+    const readyMs = await page.evaluate(() => (window as unknown as { __readyAt: number }).__readyAt);
+    const components = await page.getByTestId('load-status').locator('li').evaluateAll((items) =>
+      items.map((item) => ({ ms: Number(item.getAttribute('data-ms')), readMs: Number(item.getAttribute('data-read-ms')) })),
+    );
+    const loadMs = components.reduce((sum, c) => sum + c.ms, 0);
+    const raw = await rawIdbReadMs(page, manifest.id);
+    await context.close();
+
+    const conditions = { backend: 'webgpu (SwiftShader)', model: `${manifest.id}, ${(totalBytes / 2 ** 30).toFixed(2)} GiB fp32, UNet weights in external data`, chunk: '64 MiB' };
+    const peakRenderer = peaks.renderer ?? 0;
+    return [
+      {
+        name: 'warm start to Ready / (read from IndexedDB + create sessions)',
+        value: readyMs / loadMs,
+        unit: 'x',
+        target: '< 1.2',
+        met: readyMs / loadMs < 1.2,
+        conditions: {
+          ...conditions,
+          readyMs: Math.round(readyMs),
+          readPlusCreateMs: Math.round(loadMs),
+          readMs: Math.round(components.reduce((sum, c) => sum + c.readMs, 0)),
+          rawIdbReadAllBytesMs: Math.round(raw.ms),
+        },
+      },
+      {
+        name: 'peak renderer memory during warm load / largest component',
+        value: (peakRenderer - idleRenderer) / unetBytes,
+        unit: 'x',
+        target: '< 1.5',
+        met: (peakRenderer - idleRenderer) / unetBytes < 1.5,
+        conditions: {
+          ...conditions,
+          largestComponentMiB: Math.round(unetBytes / 2 ** 20),
+          peakRendererRssMiB: Math.round(peakRenderer / 2 ** 20),
+          idleRendererRssMiB: Math.round(idleRenderer / 2 ** 20),
+          peakGpuProcessRssMiB: Math.round((peaks['gpu-process'] ?? 0) / 2 ** 20),
+          measure: 'renderer RSS (/proc) minus the idle app with the built-in model',
+        },
+      },
+      {
+        name: 'download-to-store throughput / raw fetch throughput',
+        value: storeBytesPerSecond / rawBytesPerSecond,
+        unit: 'x',
+        target: 'report',
+        met: true,
+        conditions: { ...conditions, storeMBps: Math.round(storeBytesPerSecond / 1e6), rawFetchMBps: Math.round(rawBytesPerSecond / 1e6), server: 'local Node http, same machine' },
+      },
+    ];
+  } finally {
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseCatalog } from '../shared/catalog.ts';
+import type { AdapterSummary, EngineInfo, ModelManifest } from '../shared/protocol.ts';
+import type { StoredModel } from '../shared/store-protocol.ts';
+import { modelRows } from './model-rows.ts';
+
+const catalog = parseCatalog(JSON.parse(readFileSync('public/catalog.json', 'utf8')));
+const builtIn = JSON.parse(readFileSync('public/models/tiny/hearth-model.json', 'utf8')) as ModelManifest;
+const adapter = (features: string[]): AdapterSummary => ({ vendor: 'v', architecture: 'a', description: '', features, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30 });
+const gpu = (features: string[]): EngineInfo => ({ backend: 'webgpu', adapter: adapter(features), ortVersion: '1', crossOriginIsolated: true, threads: 1 });
+const wasm: EngineInfo = { backend: 'wasm', ortVersion: '1', crossOriginIsolated: true, threads: 1 };
+
+function stored(manifest: ModelManifest, origin: StoredModel['origin'], storedBytes: number): StoredModel {
+  const totalBytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
+  return { manifest, origin, files: [], totalBytes, storedBytes, cached: storedBytes === totalBytes, addedAt: 1 };
+}
+
+describe('modelRows', () => {
+  it('lists the built-in model, the catalog with approximate sizes and licences, then added models', () => {
+    const added = stored({ ...builtIn, id: 'tiny-test-2', name: 'Tiny 2' }, { kind: 'url', manifestUrl: 'http://x/' }, 1000);
+    const rows = modelRows({ builtIn, catalog, stored: [added], engine: gpu(['shader-f16']) });
+    expect(rows.map((row) => [row.id, row.origin, row.state])).toEqual([
+      ['tiny-test', 'built-in', 'built-in'],
+      ['sd-turbo', 'catalog', 'absent'],
+      ['lcm-dreamshaper-v7', 'catalog', 'absent'],
+      ['sd15', 'catalog', 'absent'],
+      ['tiny-test-2', 'url', 'partial'],
+    ]);
+    expect(rows[1]).toMatchObject({ verified: false, size: { bytes: 2_510_100_000, exact: false }, variant: { id: 'fp16' }, licence: { commercialUse: false } });
+  });
+
+  it('says before any download why the device cannot run a model, and waits for the engine to know', () => {
+    const [, turboOnCpu] = modelRows({ builtIn, catalog, stored: [], engine: wasm });
+    expect(turboOnCpu.unsupported).toMatch(/needs WebGPU/);
+    const [, turboNoF16, lcm] = modelRows({ builtIn, catalog, stored: [], engine: gpu([]) });
+    expect(turboNoF16.unsupported).toContain('shader-f16');
+    expect(lcm).toMatchObject({ unsupported: undefined, variant: { id: 'fp32', precision: 'fp32' } });
+    expect(modelRows({ builtIn, catalog, stored: [], engine: undefined })[1]).toMatchObject({ unsupported: undefined, variant: undefined });
+  });
+
+  it('merges a catalog download into its entry, with exact sizes', () => {
+    const turbo = stored({ ...builtIn, id: 'sd-turbo' }, { kind: 'catalog', entryId: 'sd-turbo', variantId: 'fp16', repo: 'r/r', revision: 'x' }, 0);
+    turbo.cached = true;
+    const rows = modelRows({ builtIn, catalog, stored: [turbo], engine: gpu(['shader-f16']) });
+    expect(rows).toHaveLength(4);
+    expect(rows[1]).toMatchObject({ id: 'sd-turbo', name: 'SD-Turbo', state: 'cached', size: { exact: true }, licence: { name: expect.any(String) } });
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * What the Models view lists, one row per model: the built-in test model, each
+ * catalog entry (merged with its stored download once there is one) and every
+ * model the user added. Pure: no IndexedDB, no Svelte.
+ */
+import { pickVariant, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
+import type { EngineInfo, ModelManifest } from '../shared/protocol.ts';
+import type { ModelOrigin, StoredFile, StoredModel } from '../shared/store-protocol.ts';
+
+export interface ModelRow {
+  id: string;
+  name: string;
+  description: string;
+  origin: 'built-in' | ModelOrigin['kind'];
+  precision: 'fp16' | 'fp32' | undefined;
+  /** From the manifest once known; before, the catalog's display size (`exact: false`). */
+  size: { bytes: number; exact: boolean } | undefined;
+  storedBytes: number;
+  /** `built-in`: served by the app; `cached`: every file stored and verified; `partial`: a download to resume. */
+  state: 'built-in' | 'cached' | 'partial' | 'absent';
+  /** Catalog entries only: true once the model was seen making correct images in Hearth. */
+  verified?: boolean;
+  licence?: CatalogLicence;
+  /** Why this device cannot run the model, known before any download; `undefined` while the engine starts. */
+  unsupported?: string;
+  /** The catalog variant that fits this device. */
+  variant?: Pick<CatalogVariant, 'id' | 'precision'>;
+  evicted?: StoredModel['evicted'];
+  files: StoredFile[];
+  /** Whether Download can fetch what is missing (a local import cannot). */
+  downloadable: boolean;
+}
+
+export interface RowsInput {
+  builtIn: ModelManifest | undefined;
+  catalog: Catalog | undefined;
+  stored: readonly StoredModel[];
+  engine: EngineInfo | undefined;
+}
+
+const sizeOf = (manifest: ModelManifest) => manifest.files.reduce((sum, file) => sum + file.size, 0);
+
+function storedState(model: StoredModel): ModelRow['state'] {
+  if (model.cached) return 'cached';
+  return model.storedBytes > 0 ? 'partial' : 'absent';
+}
+
+function fromStore(model: StoredModel): ModelRow {
+  const { manifest } = model;
+  return {
+    id: manifest.id,
+    name: manifest.name,
+    description: manifest.description,
+    origin: model.origin.kind,
+    precision: manifest.precision,
+    size: { bytes: model.totalBytes, exact: true },
+    storedBytes: model.storedBytes,
+    state: storedState(model),
+    evicted: model.evicted,
+    files: model.files,
+    downloadable: model.origin.kind !== 'local',
+  };
+}
+
+/** Every row, built-in first, then the catalog in its order, then added models oldest first. */
+export function modelRows({ builtIn, catalog, stored, engine }: RowsInput): ModelRow[] {
+  const rows: ModelRow[] = [];
+  if (builtIn) {
+    const size = sizeOf(builtIn);
+    rows.push({ id: builtIn.id, name: builtIn.name, description: builtIn.description, origin: 'built-in', precision: builtIn.precision, size: { bytes: size, exact: true }, storedBytes: 0, state: 'built-in', files: [], downloadable: false });
+  }
+  for (const entry of catalog?.models ?? []) {
+    const download = stored.find((model) => model.origin.kind === 'catalog' && model.origin.entryId === entry.id);
+    // pickVariant's `undefined` adapter means wasm only, so it waits for the engine to say which it has.
+    const choice = engine ? pickVariant(entry, engine.backend === 'webgpu' ? engine.adapter : undefined) : undefined;
+    const variant = choice && 'variant' in choice ? choice.variant : undefined;
+    const shown = variant ?? entry.variants[0];
+    const approx = Object.values(shown.files)
+      .flatMap((file) => [file, ...(file.externalData ?? [])])
+      .reduce((sum, file) => sum + (file.approxBytes ?? 0), 0);
+    const base: ModelRow = {
+      id: entry.id,
+      name: entry.name,
+      description: entry.description,
+      origin: 'catalog',
+      precision: shown.precision,
+      size: approx > 0 ? { bytes: approx, exact: false } : undefined,
+      storedBytes: 0,
+      state: 'absent',
+      files: [],
+      downloadable: true,
+    };
+    rows.push({
+      ...base,
+      ...(download ? fromStore(download) : {}),
+      name: entry.name,
+      description: entry.description,
+      verified: entry.verified,
+      licence: entry.licence,
+      unsupported: choice && 'reason' in choice ? choice.reason : undefined,
+      variant: variant && { id: variant.id, precision: variant.precision },
+    });
+  }
+  for (const model of stored) if (model.origin.kind !== 'catalog') rows.push(fromStore(model));
+  return rows;
+}

@@ -1,0 +1,266 @@
+import type { Remote } from 'comlink';
+import { downloadInWorker, requestPersistence, spawnStore, storageStatus, storeTestOptions, type StorageStatus } from '../engine/store-client.ts';
+import { parseCatalog, pickVariant, type Catalog } from '../shared/catalog.ts';
+import { ConfigError, HearthError, QuotaError, UnsupportedModelError } from '../shared/errors.ts';
+import { parseManifest } from '../shared/manifest.ts';
+import type { Progress } from '../shared/progress.ts';
+import type { EngineInfo, ModelManifest, ModelSource } from '../shared/protocol.ts';
+import type { DownloadProgress, StoreApi, StoredModel } from '../shared/store-protocol.ts';
+import { modelRows, type ModelRow } from './model-rows.ts';
+import { loadRecord, saveRecord } from './persist.ts';
+import { addSample, formatBytes, transferRate, type RateSample } from './transfer.ts';
+
+const LAST_MODEL_KEY = 'model';
+const LICENCES_KEY = 'licences';
+
+/** A download in flight as the view shows it. */
+export interface DownloadView {
+  progress?: DownloadProgress;
+  /** Bytes of each file so far, files stored before this download included. */
+  files: Record<string, number>;
+  rate?: { bytesPerSecond: number; secondsLeft: number };
+}
+
+/** An error beside a model or a form: its code (for tests and styling) and a message naming the file and the reason. */
+export interface ShownError {
+  code: string;
+  message: string;
+}
+
+/** How the current model was loaded, per component: where from (a cache hit is `indexeddb`) and how long it took. */
+export interface LoadReport {
+  from: 'indexeddb' | 'network';
+  components: { component: string; ms: number; readMs: number; bytes: number }[];
+}
+
+type UrlSource = Extract<ModelSource, { kind: 'url' }>;
+
+/** The test model shipped with the app: tiny, offline, abstract images only. */
+async function builtInModel(): Promise<UrlSource> {
+  const baseUrl = new URL('models/tiny/', document.baseURI).href;
+  const response = await fetch(new URL('hearth-model.json', baseUrl));
+  if (!response.ok) throw new Error(`The built-in model's manifest is missing (HTTP ${response.status}).`);
+  return { kind: 'url', baseUrl, manifest: parseManifest(await response.json()) };
+}
+
+function shown(error: unknown): ShownError {
+  // QuotaError's own message rounds to MiB, too coarse for small models.
+  if (error instanceof QuotaError) {
+    return { code: error.code, message: `Not enough storage: ${formatBytes(error.neededBytes)} needed, ${formatBytes(error.availableBytes)} available.` };
+  }
+  return { code: error instanceof HearthError ? error.code : 'unknown', message: error instanceof Error ? error.message : String(error) };
+}
+
+const without = <T>(record: Record<string, T>, key: string): Record<string, T> => Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
+
+/** The models the app knows (built-in, catalog, stored), their downloads, and the store worker that holds them. */
+class ModelsState {
+  builtIn = $state.raw<ModelManifest | undefined>();
+  catalog = $state.raw<Catalog | undefined>();
+  stored = $state.raw<StoredModel[]>([]);
+  storage = $state.raw<StorageStatus | undefined>();
+  downloads = $state.raw<Record<string, DownloadView>>({});
+  /** Keyed by model id; `add` for the add forms, `store` for the store itself. */
+  errors = $state.raw<Record<string, ShownError>>({});
+  /** What runs per model id (`verify`, `delete`, `add`...), so its buttons wait. */
+  busy = $state.raw<Record<string, string>>({});
+  /** Model ids whose last Verify found every file intact. */
+  verified = $state.raw<string[]>([]);
+  /** Catalog entries whose licence the user accepted. */
+  accepted = $state.raw<string[]>([]);
+  lastLoad = $state.raw<LoadReport | undefined>();
+
+  #builtIn: UrlSource | undefined;
+  #store: Remote<StoreApi> | undefined;
+  #downloads = new Map<string, { controller: AbortController; samples: RateSample[] }>();
+  /** The call running per key, so Cancel can wait for its download to end. */
+  #running = new Map<string, Promise<void>>();
+
+  /** The rows of the Models view; which catalog variant fits depends on the engine's adapter. */
+  rows(engine: EngineInfo | undefined): ModelRow[] {
+    return modelRows({ builtIn: this.builtIn, catalog: this.catalog, stored: this.stored, engine });
+  }
+
+  /**
+   * Opens the store (which drops leftovers of interrupted writes and finds
+   * evicted files) and returns the model to load first: the last one used when
+   * it is still cached, else the built-in one.
+   */
+  async start(): Promise<ModelSource> {
+    const builtIn = await builtInModel();
+    this.#builtIn = builtIn;
+    this.builtIn = builtIn.manifest;
+    void this.#loadCatalog();
+    void this.#restoreLicences();
+    void this.refreshStorage();
+    try {
+      this.#store = spawnStore();
+      this.stored = await this.#store.open({ reservedIds: [builtIn.manifest.id], ...storeTestOptions() });
+    } catch (error) {
+      this.errors = { ...this.errors, store: shown(error) };
+      return builtIn;
+    }
+    const last = await loadRecord(LAST_MODEL_KEY);
+    const lastId = typeof last === 'object' && last !== null && 'value' in last && typeof last.value === 'string' ? last.value : undefined;
+    return this.sourceFor(lastId) ?? builtIn;
+  }
+
+  /** Where the engine finds a model, when it can be loaded now: the built-in one, or a cached one from the store. */
+  sourceFor(modelId: string | undefined): ModelSource | undefined {
+    if (modelId === this.#builtIn?.manifest.id) return this.#builtIn;
+    const model = this.stored.find((candidate) => candidate.manifest.id === modelId && candidate.cached);
+    return model && { kind: 'store', modelId: model.manifest.id, manifest: model.manifest };
+  }
+
+  /** Remembers the model in use, for the next start. */
+  remember(modelId: string): void {
+    void saveRecord(LAST_MODEL_KEY, modelId);
+  }
+
+  recordLoad(progress: Progress): void {
+    if (progress.phase !== 'load') return;
+    const { component, ms, readMs, bytes, from } = progress;
+    const earlier = progress.index === 1 ? [] : (this.lastLoad?.components ?? []);
+    this.lastLoad = { from, components: [...earlier, { component, ms, readMs, bytes }] };
+  }
+
+  recordError(modelId: string, error: unknown): void {
+    this.errors = { ...this.errors, [modelId]: shown(error) };
+  }
+
+  acceptLicence(modelId: string): void {
+    this.accepted = [...this.accepted, modelId];
+    void saveRecord(LICENCES_KEY, this.accepted);
+  }
+
+  addFromUrl(url: string): Promise<void> {
+    return this.#run('add', 'add', async (store) => this.#replace(await store.addFromUrl(url.trim())));
+  }
+
+  addFromHub(repo: string, revision: string, manifestText: string): Promise<void> {
+    return this.#run('add', 'add', async (store) => this.#replace(await store.addFromHub(repo.trim(), revision.trim() || 'main', manifestText)));
+  }
+
+  /** Imports a folder picked with `<input webkitdirectory>`: each file's path inside it comes from `webkitRelativePath`. */
+  importFolder(files: readonly File[]): Promise<void> {
+    const folder = files[0]?.webkitRelativePath.split('/')[0] ?? '';
+    const picked = files.map((file) => ({ path: file.webkitRelativePath.split('/').slice(1).join('/') || file.name, file }));
+    return this.#run('add', 'add', async (store) => this.#replace(await store.importFiles(folder, picked)));
+  }
+
+  /** Downloads what is missing of a model; a catalog entry is added first, with its sizes and hashes read from the Hub. */
+  download(modelId: string, engine: EngineInfo | undefined): Promise<void> {
+    return this.#run(modelId, 'download', async (store) => {
+      let model = this.stored.find((candidate) => candidate.manifest.id === modelId);
+      if (!model) {
+        const entry = this.catalog?.models.find((candidate) => candidate.id === modelId);
+        if (!entry) throw new ConfigError('Models', 'model', `a listed model ("${modelId}" is not one)`);
+        if (!this.accepted.includes(entry.id)) throw new ConfigError(entry.name, 'licence', `accepted before the first download (${entry.licence.name})`);
+        const choice = pickVariant(entry, engine?.backend === 'webgpu' ? engine.adapter : undefined);
+        if ('reason' in choice) throw new UnsupportedModelError(entry.name, choice.reason);
+        model = await store.addFromCatalog(entry, choice.variant.id);
+        this.#replace(model);
+      }
+      void requestPersistence().then(() => this.refreshStorage());
+      const controller = new AbortController();
+      const files = Object.fromEntries(model.files.map((file) => [file.path, file.stored]));
+      this.downloads = { ...this.downloads, [modelId]: { files } };
+      const done = downloadInWorker(store, modelId, (progress) => this.#onProgress(modelId, progress), controller.signal);
+      this.#downloads.set(modelId, { controller, samples: [] });
+      try {
+        this.#replace(await done);
+        this.verified = [...this.verified, modelId];
+      } finally {
+        this.#downloads.delete(modelId);
+        this.downloads = without(this.downloads, modelId);
+      }
+    });
+  }
+
+  /** Stops a download; what is stored stays, and Download goes on from it. */
+  pause(modelId: string): void {
+    this.#downloads.get(modelId)?.controller.abort();
+  }
+
+  /** Stops a download and deletes what it stored. */
+  async cancel(modelId: string): Promise<void> {
+    this.#downloads.get(modelId)?.controller.abort();
+    // The worker may be storing a chunk; deleting before the download ends would leave that chunk behind.
+    await this.#running.get(modelId);
+    await this.deleteFiles(modelId);
+  }
+
+  verify(modelId: string): Promise<void> {
+    this.verified = this.verified.filter((id) => id !== modelId);
+    return this.#run(modelId, 'verify', async (store) => {
+      this.#replace(await store.verify(modelId));
+      this.verified = [...this.verified, modelId];
+    });
+  }
+
+  deleteFiles(modelId: string): Promise<void> {
+    return this.#run(modelId, 'delete', async (store) => {
+      await store.deleteFiles(modelId);
+      this.stored = await store.list();
+    });
+  }
+
+  async refreshStorage(): Promise<void> {
+    this.storage = await storageStatus();
+  }
+
+  /** Runs one store call for `key`: marks it busy, shows its error beside it, refreshes the storage numbers. */
+  #run(key: string, what: string, task: (store: Remote<StoreApi>) => Promise<void>): Promise<void> {
+    const store = this.#store;
+    if (!store || this.busy[key]) return Promise.resolve();
+    this.errors = without(this.errors, key);
+    this.busy = { ...this.busy, [key]: what };
+    const running = (async () => {
+      try {
+        await task(store);
+      } catch (error) {
+        // Pause and Cancel end a download with CancelledError: what the user asked for, not a failure.
+        if (!(error instanceof HearthError && error.code === 'cancelled')) this.recordError(key, error);
+        this.stored = await store.list();
+      } finally {
+        this.busy = without(this.busy, key);
+        this.#running.delete(key);
+        void this.refreshStorage();
+      }
+    })();
+    this.#running.set(key, running);
+    return running;
+  }
+
+  #replace(model: StoredModel): void {
+    const others = this.stored.filter((candidate) => candidate.manifest.id !== model.manifest.id);
+    this.stored = [...others, model].sort((a, b) => a.addedAt - b.addedAt);
+  }
+
+  #onProgress(modelId: string, progress: DownloadProgress): void {
+    const download = this.#downloads.get(modelId);
+    const view = this.downloads[modelId];
+    if (!download || !view) return;
+    download.samples = addSample(download.samples, { at: progress.at, loaded: progress.loaded });
+    const files = { ...view.files, [progress.file]: progress.fileLoaded };
+    this.downloads = { ...this.downloads, [modelId]: { progress, files, rate: transferRate(download.samples, progress.total) } };
+  }
+
+  async #loadCatalog(): Promise<void> {
+    try {
+      const response = await fetch(new URL('catalog.json', document.baseURI));
+      if (!response.ok) throw new Error(`catalog.json could not be fetched (HTTP ${response.status}).`);
+      this.catalog = parseCatalog(await response.json());
+    } catch (error) {
+      this.errors = { ...this.errors, catalog: shown(error) };
+    }
+  }
+
+  async #restoreLicences(): Promise<void> {
+    const saved = await loadRecord(LICENCES_KEY);
+    const list = typeof saved === 'object' && saved !== null && 'value' in saved && Array.isArray(saved.value) ? saved.value : [];
+    this.accepted = [...new Set([...this.accepted, ...list.filter((id): id is string => typeof id === 'string')])];
+  }
+}
+
+export const models = new ModelsState();
