@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { externalize } from '../../e2e/external-data.ts';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { ModelFileError } from '../../src/shared/errors.ts';
 import { createComponentSession, type RuntimeOptions } from './components.ts';
@@ -34,5 +35,19 @@ describe('createComponentSession', () => {
     const error = await failure(createComponentSession(runtime, 'unet', files.get('vae_decoder/model.onnx')!));
     expect(error.file).toBe('unet/model.onnx');
     expect(error.reason).toBe('lacks the input "sample" (it has latent_sample)');
+  });
+
+  it('hands external data to ORT under the name the graph records', async () => {
+    const { graph, data } = externalize(files.get('unet/model.onnx')!, 'model.onnx_data');
+    const session = await createComponentSession(runtime, 'unet', graph, {}, [{ name: 'model.onnx_data', data: new Blob([data.slice()]) }]);
+    expect(session.inputNames).toEqual(['sample', 'timestep', 'encoder_hidden_states']);
+    await session.release();
+  });
+
+  it('names a missing external-data file before ORT sees the model', async () => {
+    const { graph } = externalize(files.get('unet/model.onnx')!, 'weights.pb');
+    const error = await failure(createComponentSession(runtime, 'unet', graph, {}, [{ name: 'model.onnx_data', data: new Uint8Array(1) }]));
+    expect(error.file).toBe('unet/model.onnx');
+    expect(error.reason).toBe('needs the external-data file "weights.pb" beside it, which the model does not have');
   });
 });
