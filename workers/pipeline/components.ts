@@ -15,7 +15,13 @@ export type Shape4 = [number, number, number, number];
  */
 export interface DiffusionComponents {
   encodeText(ids: Int32Array, batch: number): Promise<TextEmbeddings>;
-  predictNoise(sample: Float32Array, shape: Shape4, timestep: number, text: TextEmbeddings): Promise<Float32Array>;
+  /**
+   * Predicts noise. `guidance` is fed to UNets that embed it (`timestep_cond`,
+   * LCM-distilled); others ignore it and take classifier-free guidance.
+   */
+  predictNoise(sample: Float32Array, shape: Shape4, timestep: number, text: TextEmbeddings, guidance: number): Promise<Float32Array>;
+  /** True when the UNet takes the guidance scale as an input, so the pipeline must not add CFG. */
+  readonly embedsGuidance: boolean;
   decode(latents: Float32Array, shape: Shape4): Promise<Float32Array>;
   release(): Promise<void>;
   readonly timings: { sessionRunMs: number; unetRuns: number };

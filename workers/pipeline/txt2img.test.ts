@@ -46,16 +46,19 @@ beforeAll(async () => {
 });
 
 /** Runs txt2img, recording every UNet input and every checkpoint. */
-async function run(overrides: Partial<GenerationSettings> = {}, resume?: Checkpoint) {
+async function run(overrides: Partial<GenerationSettings> = {}, resume?: Checkpoint, embedsGuidance = false) {
   const unetInputs: Float32Array[] = [];
+  const guidances: number[] = [];
   const checkpoints: Checkpoint[] = [];
   const samples: Float32Array[] = [];
   const components: DiffusionComponents = {
     ...model.components,
     timings: model.components.timings,
-    predictNoise: (sample, shape, t, embeddings) => {
+    embedsGuidance,
+    predictNoise: (sample, shape, t, embeddings, guidance) => {
       unetInputs.push(sample.slice());
-      return model.components.predictNoise(sample, shape, t, embeddings);
+      guidances.push(guidance);
+      return model.components.predictNoise(sample, shape, t, embeddings, guidance);
     },
   };
   await txt2img(
@@ -69,7 +72,7 @@ async function run(overrides: Partial<GenerationSettings> = {}, resume?: Checkpo
     },
     resume,
   );
-  return { unetInputs, checkpoints, samples };
+  return { unetInputs, guidances, checkpoints, samples };
 }
 
 describe('txt2img with the tiny model on wasm', () => {
@@ -85,19 +88,25 @@ describe('txt2img with the tiny model on wasm', () => {
     expect(Array.from(unetInputs[0].subarray(expected.length))).toEqual(Array.from(expected));
   });
 
+  it('adds no CFG pass for UNets that embed the guidance (LCM) and hands them the scale', async () => {
+    const { unetInputs, guidances } = await run({ scheduler: 'lcm', guidance: 8 }, undefined, true);
+    expect(unetInputs[0].length).toBe(4 * 8 * 8);
+    expect(guidances).toEqual([8, 8, 8, 8]);
+  });
+
   it('batched CFG equals two separate passes', async () => {
     const { ids } = textBatch(model.tokenizer, settings);
     const length = ids.length / 2;
     const sample = new TorchGenerator(1).randn(4 * 8 * 8);
     const shape = (batch: number): Shape4 => [batch, 4, 8, 8];
     const both = await model.components.encodeText(ids, 2);
-    const batched = await model.components.predictNoise(new Float32Array([...sample, ...sample]), shape(2), 999, both);
+    const batched = await model.components.predictNoise(new Float32Array([...sample, ...sample]), shape(2), 999, both, settings.guidance);
     for (const [half, offset] of [
       [ids.subarray(0, length), 0],
       [ids.subarray(length), sample.length],
     ] as const) {
       const single = await model.components.encodeText(half, 1);
-      const alone = await model.components.predictNoise(sample, shape(1), 999, single);
+      const alone = await model.components.predictNoise(sample, shape(1), 999, single, settings.guidance);
       const part = batched.subarray(offset, offset + sample.length);
       for (let i = 0; i < alone.length; i++) expect(part[i]).toBeCloseTo(alone[i], 4);
     }

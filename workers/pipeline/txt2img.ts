@@ -36,18 +36,18 @@ export interface Txt2ImgHooks {
 }
 
 /** Text ids for one pass: `[uncond, cond]` batched when CFG is on, as diffusers does. */
-export function textBatch(tokenizer: ClipTokenizer, settings: GenerationSettings): { ids: Int32Array; batch: number } {
+export function textBatch(tokenizer: ClipTokenizer, settings: GenerationSettings, embedsGuidance = false): { ids: Int32Array; batch: number } {
   const cond = tokenizer.encode(settings.prompt);
-  if (!usesGuidance(settings)) return { ids: cond, batch: 1 };
+  if (!usesGuidance(settings, embedsGuidance)) return { ids: cond, batch: 1 };
   const ids = new Int32Array(cond.length * 2);
   ids.set(tokenizer.encode(settings.negativePrompt), 0);
   ids.set(cond, cond.length);
   return { ids, batch: 2 };
 }
 
-/** diffusers: `do_classifier_free_guidance = guidance_scale > 1`. */
-export function usesGuidance(settings: GenerationSettings): boolean {
-  return settings.guidance > 1;
+/** diffusers: `do_classifier_free_guidance = guidance_scale > 1`, except for UNets that embed the guidance (LCM). */
+export function usesGuidance(settings: GenerationSettings, embedsGuidance = false): boolean {
+  return settings.guidance > 1 && !embedsGuidance;
 }
 
 /** `uncond + g * (cond - uncond)` over a `[uncond, cond]` batch. */
@@ -86,7 +86,7 @@ export async function txt2img(
   resume?: Checkpoint,
 ): Promise<void> {
   const { components } = model;
-  const { ids, batch } = textBatch(model.tokenizer, settings);
+  const { ids, batch } = textBatch(model.tokenizer, settings, components.embedsGuidance);
   const text = await components.encodeText(ids, batch);
   hooks.onEncoded?.();
   try {
@@ -125,14 +125,14 @@ async function denoiseAndDecode(
   } else {
     latents = initialLatents(generator, LATENT_CHANNELS * latentH * latentW, scheduler.initNoiseSigma);
   }
-  const guided = usesGuidance(settings);
+  const guided = usesGuidance(settings, model.components.embedsGuidance);
   const unetShape: Shape4 = [text.batch, LATENT_CHANNELS, latentH, latentW];
   for (let step = start; step < settings.steps; step++) {
     if (hooks.isCancelled()) throw new CancelledError();
     const stepStart = performance.now();
     const t = scheduler.timesteps[step];
     const input = scheduler.scaleModelInput(latents, t);
-    const noise = await model.components.predictNoise(guided ? doubled(input) : input, unetShape, t, text);
+    const noise = await model.components.predictNoise(guided ? doubled(input) : input, unetShape, t, text, settings.guidance);
     const prediction = guided ? applyGuidance(noise, settings.guidance) : noise;
     latents = scheduler.step(prediction, t, latents, generator).prevSample;
     await hooks.onStep({

@@ -3,6 +3,7 @@ import { ModelFileError } from '../../src/shared/errors.ts';
 import type { Backend } from '../../src/shared/protocol.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
+import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
 import { createSerialQueue } from './serial.ts';
 
 type Ort = typeof OrtModule;
@@ -112,20 +113,28 @@ export function wrapSessions(runtime: RuntimeOptions, sessions: Record<Component
   // getData(true) downloads GPU outputs and frees them: undisposed outputs leak (ORT-FACTS.md).
   const readFloat32 = async (tensor: OrtModule.Tensor) => (await tensor.getData(true)) as Float32Array;
 
+  // LCM-distilled UNets take the guidance scale embedded, as [batch, time_cond_proj_dim].
+  const guidanceInput = sessions.unet.inputMetadata.find((m) => m.name === 'timestep_cond');
+  const guidanceDim = guidanceInput?.isTensor && typeof guidanceInput.shape[1] === 'number' ? guidanceInput.shape[1] : 256;
+
   return {
     timings,
+    embedsGuidance: guidanceInput !== undefined,
     async encodeText(ids, batch): Promise<TextEmbeddings> {
       const input = new ort.Tensor('int32', ids, [batch, ids.length / batch]);
       const tensor = await timedRun(sessions.textEncoder, { input_ids: input }, COMPONENT_FILES.textEncoder.output);
       return { batch, tensor, dispose: () => tensor.dispose() };
     },
-    async predictNoise(sample, shape, timestep, text) {
+    async predictNoise(sample, shape, timestep, text, guidance) {
       timings.unetRuns++;
-      const feeds = {
+      const feeds: Record<string, OrtModule.Tensor> = {
         sample: new ort.Tensor('float32', sample, shape),
         timestep: timestepTensor(ort, sessions.unet, timestep, shape[0]),
         encoder_hidden_states: text.tensor as OrtModule.Tensor,
       };
+      if (guidanceInput) {
+        feeds.timestep_cond = new ort.Tensor('float32', guidanceScaleEmbedding(guidance, guidanceDim, shape[0]), [shape[0], guidanceDim]);
+      }
       return readFloat32(await timedRun(sessions.unet, feeds, COMPONENT_FILES.unet.output));
     },
     async decode(latents, shape) {
