@@ -1,7 +1,8 @@
 /**
  * A small static server for the built app, like any static host. With
- * `--isolate` (the default) it sends COOP/COEP so ORT's wasm can use threads.
- * Usage: tsx scripts/serve.ts [--dir dist] [--port 4173] [--no-isolate]
+ * `--isolate` (the default) it sends COOP/COEP so ORT's wasm can use threads;
+ * `--prefix /hearth/` serves the folder under a sub-path, like a GitHub Pages project site.
+ * Usage: tsx scripts/serve.ts [--dir dist] [--port 4173] [--no-isolate] [--prefix /]
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -28,14 +29,21 @@ export interface ServeOptions {
   dir: string;
   port: number;
   isolate: boolean;
+  /** The URL path the folder appears under, starting and ending with '/'; '/' by default. */
+  prefix?: string;
+  /** A broken deploy: paths (relative to `dir`, like 'assets/x.js') it returns true for answer 404. */
+  fail?: (path: string) => boolean;
 }
 
 /** Serves `dir` on 127.0.0.1; resolves once listening. */
-export function serve({ dir, port, isolate }: ServeOptions): Promise<Server> {
+export function serve({ dir, port, isolate, prefix = '/', fail }: ServeOptions): Promise<Server> {
   const root = resolve(dir);
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    let file = normalize(join(root, path));
+    if (`${path}/` === prefix) return void response.writeHead(301, { Location: prefix }).end();
+    const relative = path.slice(prefix.length);
+    if (!path.startsWith(prefix) || fail?.(relative)) return void response.writeHead(404).end();
+    let file = normalize(join(root, relative));
     if (!file.startsWith(root)) return void response.writeHead(403).end();
     try {
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
@@ -60,9 +68,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       dir: { type: 'string', default: 'dist' },
       port: { type: 'string', default: process.env.PORT ?? '4173' },
       'no-isolate': { type: 'boolean', default: false },
+      prefix: { type: 'string', default: '/' },
     },
   });
   const port = Number(values.port);
-  await serve({ dir: values.dir, port, isolate: !values['no-isolate'] });
-  console.log(`Hearth is served at http://127.0.0.1:${port}/ (Ctrl+C stops it)`);
+  await serve({ dir: values.dir, port, isolate: !values['no-isolate'], prefix: values.prefix });
+  console.log(`Hearth is served at http://127.0.0.1:${port}${values.prefix} (Ctrl+C stops it)`);
 }
