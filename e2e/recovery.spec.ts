@@ -150,3 +150,29 @@ test('closing the browser mid-generation and opening it again resumes the job', 
     await rm(profile, { recursive: true, force: true });
   }
 });
+
+test('a queued job whose model is gone waits as "model missing" and blocks nothing', async ({ page }) => {
+  await openStudio(page);
+  await page.evaluate(async () => {
+    const settings = { prompt: 'orphan', negativePrompt: '', seed: 1, steps: 2, width: 128, height: 128, guidance: 3, scheduler: 'euler', batchCount: 1 };
+    const job = { id: 'orphan-job', modelId: 'deleted-model', settings, createdAt: 1 };
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('hearth-state');
+      open.onsuccess = () => {
+        const tx = open.result.transaction('state', 'readwrite');
+        tx.objectStore('state').put({ schema: 2, value: [job] }, 'queue');
+        tx.oncomplete = () => (open.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+  });
+  await page.reload();
+  const queued = page.getByRole('region', { name: 'Queue' }).getByRole('listitem');
+  await expect(queued).toHaveCount(1);
+  await expect(queued).toContainText('model missing: deleted-model is not cached');
+  await generate(page, { ...JOB, steps: 2 });
+  await expect(queued).toHaveCount(1);
+  await expect(queued).toContainText('orphan');
+  await page.getByRole('button', { name: 'Remove queued job "orphan"' }).click();
+  await expect(page.getByRole('region', { name: 'Queue' })).toHaveCount(0);
+});

@@ -142,6 +142,8 @@ class Studio {
       this.error = undefined;
       models.remember(modelId);
       settings.apply(source.manifest.defaults);
+      // Jobs that waited for this model (downloaded again) can run now.
+      void this.#pump();
     } catch (error) {
       models.recordError(modelId, error);
       this.model = previous;
@@ -226,14 +228,27 @@ class Studio {
     }
   }
 
+  /**
+   * Runs queued jobs in order, each on its own model. A job whose model is no
+   * longer cached waits in the queue ("model missing") instead of failing.
+   */
   async #pump(): Promise<void> {
-    if (this.#pumping || !this.model) return;
+    if (this.#pumping || !this.owner) return;
     this.#pumping = true;
     try {
-      while (this.queue.length > 0 && !this.stalled) await this.#runJob(this.queue[0], this.model);
+      for (;;) {
+        const next = this.stalled ? undefined : this.queue.find((job) => models.sourceFor(job.modelId));
+        if (!next) break;
+        await this.#runJob(next, models.sourceFor(next.modelId)!);
+      }
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /** Whether a queued job can run now, or waits for its model to be downloaded again. */
+  modelMissing(job: QueuedJob): boolean {
+    return models.sourceFor(job.modelId) === undefined;
   }
 
   async #runJob(job: QueuedJob, model: ModelSource): Promise<void> {
