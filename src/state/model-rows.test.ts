@@ -1,12 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../shared/catalog.ts';
 import type { AdapterSummary, EngineInfo, ModelManifest } from '../shared/protocol.ts';
 import type { StoredModel } from '../shared/store-protocol.ts';
+import { writeTinyModel } from '../../scripts/make-tiny-model.ts';
 import { modelRows } from './model-rows.ts';
 
 const catalog = parseCatalog(JSON.parse(readFileSync('public/catalog.json', 'utf8')));
-const builtIn = JSON.parse(readFileSync('public/models/tiny/hearth-model.json', 'utf8')) as ModelManifest;
+// Written afresh: unit tests run before the build that writes public/models/tiny.
+const tinyDir = mkdtempSync(join(tmpdir(), 'hearth-tiny-'));
+const builtIn: ModelManifest = writeTinyModel(tinyDir);
+rmSync(tinyDir, { recursive: true, force: true });
 const adapter = (features: string[]): AdapterSummary => ({ vendor: 'v', architecture: 'a', description: '', features, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30 });
 const gpu = (features: string[]): EngineInfo => ({ backend: 'webgpu', adapter: adapter(features), ortVersion: '1', crossOriginIsolated: true, threads: 1 });
 const wasm: EngineInfo = { backend: 'wasm', ortVersion: '1', crossOriginIsolated: true, threads: 1 };
