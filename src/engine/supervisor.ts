@@ -176,10 +176,13 @@ export class Supervisor {
     let last = performance.now();
     let longestStep = 0;
     let steps = 0;
+    // The first decode after a start compiles the VAE's shaders, as the first step does the UNet's.
+    let decodedBefore = false;
+    let compiling = true;
     let timer: ReturnType<typeof setInterval> | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setInterval(() => {
-        const allowed = steps === 0 ? firstStepMs : Math.max(stallFloorMs, 10 * longestStep);
+        const allowed = compiling ? firstStepMs : Math.max(stallFloorMs, 10 * longestStep);
         if (performance.now() - last > allowed) reject(new EngineDiedError(REASONS.hung));
       }, 250);
     });
@@ -193,6 +196,8 @@ export class Supervisor {
           if (steps > 0) longestStep = Math.max(longestStep, progress.stepMs);
           steps++;
         }
+        compiling = steps === 0 || (progress.phase === 'decode' && !decodedBefore);
+        if (progress.phase === 'decode') decodedBefore = true;
       },
       stop: () => clearInterval(timer),
     };
