@@ -21,6 +21,26 @@ async function generateThrough(page: Page, fault: 'destroy-device' | 'throw' | '
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');
 }
 
+/** Generates the reference image, then starts the same job held after step 2 (a test hook); returns the reference. */
+async function interruptAtStep2(page: Page): Promise<number[]> {
+  await generate(page, JOB);
+  const reference = await newestPixels(page);
+  await armFault(page, 'hang', 2);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await waitForStep(page, 2);
+  return reference;
+}
+
+/** After a reload or restart: the job resumed from its step-2 checkpoint and ended on the reference image. */
+async function expectResumedAtStep2(page: Page, reference: number[]): Promise<void> {
+  await expect(page.getByTestId('notice').first()).toContainText('Resuming the interrupted job at step 2 of 4.');
+  await expect(galleryImages(page)).toHaveCount(2);
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  expect(await lastUnetRuns(page)).toBe(2);
+  expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue(JOB.prompt);
+}
+
 test.describe.configure({ mode: 'serial' });
 
 test('device loss, a worker crash and a hang each recover and resume to the same image', async ({ page }) => {
@@ -69,18 +89,9 @@ test('a worker terminated from outside is noticed and the job finishes', async (
 
 test('a reload mid-generation resumes the job from its checkpoint', async ({ page }) => {
   await openStudio(page);
-  await generate(page, JOB);
-  const reference = await newestPixels(page);
-  await armFault(page, 'hang', 2);
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await waitForStep(page, 2);
+  const reference = await interruptAtStep2(page);
   await page.reload();
-  await expect(page.getByTestId('notice').first()).toContainText('Resuming the interrupted job at step 2 of 4.');
-  await expect(galleryImages(page)).toHaveCount(2);
-  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
-  expect(await lastUnetRuns(page)).toBe(2);
-  expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
-  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue(JOB.prompt);
+  await expectResumedAtStep2(page, reference);
 });
 
 test('unreadable saved records are dropped alone and older ones migrate', async ({ page }) => {
@@ -129,22 +140,13 @@ test('closing the browser mid-generation and opening it again resumes the job', 
     let context = await launch();
     let page = context.pages()[0] ?? (await context.newPage());
     await openStudio(page);
-    await generate(page, JOB);
-    const reference = await newestPixels(page);
-    await armFault(page, 'hang', 2);
-    await page.getByRole('button', { name: 'Generate' }).click();
-    await waitForStep(page, 2);
+    const reference = await interruptAtStep2(page);
     await context.close();
 
     context = await launch();
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto('/');
-    await expect(page.getByTestId('notice').first()).toContainText('Resuming the interrupted job at step 2 of 4.');
-    await expect(galleryImages(page)).toHaveCount(2);
-    await expect(page.getByTestId('engine-state')).toHaveText('Ready');
-    expect(await lastUnetRuns(page)).toBe(2);
-    expect(maxChannelDiff(await newestPixels(page), reference)).toBe(0);
-    await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue(JOB.prompt);
+    await expectResumedAtStep2(page, reference);
     await expect(page.getByLabel('Negative prompt')).toHaveValue(JOB.negativePrompt);
     await context.close();
   } finally {
