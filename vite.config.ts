@@ -71,5 +71,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
+    // gpu-buffers.test.ts checks that a collected buffer is forgotten.
+    execArgv: ['--expose-gc'],
   },
 });

@@ -8,9 +8,9 @@ const SETTLE_MS = 1000;
 const WAITING_CHECK_MS = 200;
 
 /**
- * Resolves once the queue has been empty for SETTLE_MS. A job is saved just
- * after it is queued, and its image just after it finishes: a reload in
- * either gap would lose it, so neither a queued job nor a fresh result may be pending.
+ * Resolves once the queue has been empty for SETTLE_MS. The studio saves a
+ * job's images before it stops running, but writes the queue without it only
+ * just after: a reload in that gap would run the job again.
  */
 function whenIdle(): Promise<void> {
   return new Promise((resolve) => {

@@ -10,14 +10,25 @@ import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
 import { ClipTokenizer, padTokenIdFromConfig } from './pipeline/tokenizer.ts';
 import { txt2img, type Txt2ImgModel } from './pipeline/txt2img.ts';
 import { encodePng } from './png.ts';
-import { COMPONENT_FILES, createComponentSession, keepOnGpu, wrapSessions, type ComponentName, type RuntimeOptions } from './runtime/components.ts';
+import {
+  allResident,
+  COMPONENT_FILES,
+  createComponentSession,
+  describeUnet,
+  keepOnGpu,
+  oneAtATime,
+  releaseSession,
+  wrapSessions,
+  type ComponentName,
+  type ComponentSessions,
+  type RuntimeOptions,
+  type UnetInputs,
+} from './runtime/components.ts';
 import { acquireDevice } from './runtime/device.ts';
+import { countBuffers, type BufferTally } from './runtime/gpu-buffers.ts';
+import { Lru } from './runtime/lru.ts';
 import { createSerialQueue } from './runtime/serial.ts';
 import { ort } from './runtime/ort.ts';
-
-interface LoadedModel extends Txt2ImgModel {
-  source: ModelSource;
-}
 
 async function loadTokenizer(source: ModelSource): Promise<ClipTokenizer> {
   const [vocab, merges, config, specialTokens] = await Promise.all([
@@ -38,6 +49,12 @@ async function loadSchedulerConfig(source: ModelSource) {
 
 type Session = Awaited<ReturnType<typeof createComponentSession>>;
 
+interface LoadedModel extends Txt2ImgModel {
+  source: ModelSource;
+  lowMemory: boolean;
+  sessions: ComponentSessions;
+}
+
 // A model picked while another loads must wait: ORT's native WebGPU EP fails a create
 // that overlaps another ("another WebGPU EP inference session is being created", ORT-FACTS.md).
 const serialLoads = createSerialQueue();
@@ -46,17 +63,31 @@ const serialLoads = createSerialQueue();
  * Creates one component's session. The graph's bytes and the external-data
  * Blobs live only in this call, so they are collectable as soon as ORT has
  * copied them: ORT keeps no reference (ORT-FACTS.md, "Loading weights").
+ * Text embeddings stay on the GPU only while the text encoder stays alive.
  */
-async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: ComponentName): Promise<{ session: Session; readMs: number; bytes: number }> {
+async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: ComponentName, lowMemory: boolean) {
   const { path, output } = COMPONENT_FILES[name];
   const start = performance.now();
   const graph = await readModelBytes(source, path);
   const external = externalDataOf(source, path);
   const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBlob(source, file.path) })));
   const readMs = performance.now() - start;
-  const extra = name === 'textEncoder' ? keepOnGpu(rt, output) : {};
+  const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, output) : {};
   const session = await createComponentSession(rt, name, graph, extra, files);
-  return { session, readMs, bytes: graph.length + external.reduce((sum, file) => sum + file.size, 0) };
+  return { session, readMs, bytes: graph.length + external.reduce((sum, file) => sum + file.size, 0), ms: performance.now() - start };
+}
+
+// Low-memory mode checks every component once, releasing each; the text encoder, needed first, stays alive.
+const LOAD_ORDER: Record<'normal' | 'lowMemory', ComponentName[]> = {
+  normal: ['textEncoder', 'unet', 'vaeDecoder'],
+  lowMemory: ['unet', 'vaeDecoder', 'textEncoder'],
+};
+
+/** The same model files: a model deleted and added again under its id may have others. */
+const sameModel = (a: ModelSource, b: ModelSource) => a.kind === b.kind && JSON.stringify(a.manifest) === JSON.stringify(b.manifest);
+
+async function releaseModels(models: LoadedModel[]): Promise<void> {
+  for (const model of models) await model.components.release();
 }
 
 /** Test-only hooks; production builds pass none (see `workers/faults.ts`). */
@@ -68,8 +99,50 @@ export interface EngineHooks {
 export function createEngine(hooks: EngineHooks = {}): Engine {
   let runtime: RuntimeOptions | undefined;
   let lostReason: string | undefined;
-  let loaded: LoadedModel | undefined;
+  let buffers: (() => BufferTally) | undefined;
+  const resident = new Lru<LoadedModel>();
   const cancelled = new Set<string>();
+  /** Tells the running job that low-memory mode is creating a component's session. */
+  let onSwap: ((component: ComponentName) => void) | undefined;
+
+  async function createModel(rt: RuntimeOptions, source: ModelSource, lowMemory: boolean, onProgress: (progress: Progress) => void): Promise<LoadedModel> {
+    const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
+    const order = LOAD_ORDER[lowMemory ? 'lowMemory' : 'normal'];
+    const from = source.kind === 'store' ? 'indexeddb' : 'network';
+    const created: Partial<Record<ComponentName, Session>> = {};
+    let unet: UnetInputs | undefined;
+    try {
+      // One component at a time, so at most one component's staging memory is alive.
+      for (const [index, name] of order.entries()) {
+        const { session, ms, readMs, bytes } = await loadComponent(rt, source, name, lowMemory);
+        if (name === 'unet') unet = describeUnet(session);
+        if (lowMemory && name !== 'textEncoder') await releaseSession(session);
+        else created[name] = session;
+        onProgress({ phase: 'load', component: name, index: index + 1, count: order.length, ms, readMs, bytes, from });
+      }
+    } catch (error) {
+      for (const session of Object.values(created)) await releaseSession(session);
+      throw error;
+    }
+    const sessions = lowMemory
+      ? oneAtATime(
+          async (name) => {
+            onSwap?.(name);
+            return (await loadComponent(rt, source, name, true)).session;
+          },
+          { name: 'textEncoder', session: created.textEncoder! },
+        )
+      : allResident(created as Record<ComponentName, Session>);
+    return {
+      source,
+      lowMemory,
+      sessions,
+      components: wrapSessions(rt, sessions, unet!),
+      tokenizer,
+      schedulerConfig,
+      vaeScalingFactor: source.manifest.vaeScalingFactor,
+    };
+  }
 
   const requireRuntime = () => {
     if (!runtime) throw new Error('Engine used before init()');
@@ -93,6 +166,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         return { ...base, backend: 'wasm', fallbackReason: acquired.reason };
       }
       const { device } = acquired;
+      buffers = countBuffers(device);
       void device.lost.then((info) => {
         lostReason = info.message || info.reason || 'unknown';
         onDeviceLost(lostReason);
@@ -101,50 +175,33 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       return { ...base, backend: 'webgpu', adapter: acquired.adapter };
     },
 
-    loadModel: (source, onProgress) =>
+    loadModel: (source, options, onProgress) =>
       serialLoads(async () => {
         const rt = requireRuntime();
-        if (source.manifest.precision === 'fp16' && rt.backend === 'webgpu' && !rt.device?.features.has('shader-f16')) {
+        const { id, precision } = source.manifest;
+        if (precision === 'fp16' && rt.backend === 'webgpu' && !rt.device?.features.has('shader-f16')) {
           throw new UnsupportedModelError(source.manifest.name, 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks.');
         }
-        if (loaded) {
-          const previous = loaded;
-          loaded = undefined;
-          await previous.components.release();
+        const kept = resident.use(id);
+        if (kept && kept.lowMemory === options.lowMemory && sameModel(kept.source, source)) {
+          await releaseModels(resident.evictBeyond(options.residentModels));
+          return;
         }
-        const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
-        const names = Object.keys(COMPONENT_FILES) as ComponentName[];
-        const sessions: Partial<Record<ComponentName, Session>> = {};
-        try {
-          // One component at a time, so at most one component's staging memory is alive.
-          for (const [index, name] of names.entries()) {
-            const start = performance.now();
-            const { session, readMs, bytes } = await loadComponent(rt, source, name);
-            sessions[name] = session;
-            const from = source.kind === 'store' ? 'indexeddb' : 'network';
-            onProgress({ phase: 'load', component: name, index: index + 1, count: names.length, ms: performance.now() - start, readMs, bytes, from });
-          }
-        } catch (error) {
-          for (const session of Object.values(sessions)) await session.release();
-          throw error;
-        }
-        loaded = {
-          source,
-          components: wrapSessions(rt, sessions as Record<ComponentName, Session>),
-          tokenizer,
-          schedulerConfig,
-          vaeScalingFactor: source.manifest.vaeScalingFactor,
-        };
+        // Memory first: what is replaced or evicted is released before the new sessions are created.
+        if (kept) await releaseModels([resident.take(id)!]);
+        await releaseModels(resident.evictBeyond(options.residentModels - 1));
+        resident.set(id, await createModel(rt, source, options.lowMemory, onProgress));
       }),
 
     async generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult> {
-      const model = loaded;
-      if (!model || model.source.manifest.id !== job.modelId) throw new Error(`Model ${job.modelId} is not loaded`);
+      const model = resident.use(job.modelId);
+      if (!model) throw new Error(`Model ${job.modelId} is not loaded`);
       validateSettings(job.settings, model.source.manifest.sizes);
       const started = performance.now();
       const runBefore = model.components.timings.sessionRunMs;
       const unetBefore = model.components.timings.unetRuns;
       cancelled.delete(job.id);
+      onSwap = (component) => onProgress({ phase: 'swap', jobId: job.id, component });
       try {
         await txt2img(
           model,
@@ -176,6 +233,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         throw error;
       } finally {
         cancelled.delete(job.id);
+        onSwap = undefined;
       }
       onProgress({ phase: 'done', jobId: job.id });
       return {
@@ -191,10 +249,11 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       cancelled.add(jobId);
     },
 
-    async dispose() {
-      const previous = loaded;
-      loaded = undefined;
-      await previous?.components.release();
-    },
+    memory: () => ({
+      resident: resident.values().map((model) => ({ modelId: model.source.manifest.id, lowMemory: model.lowMemory, components: model.sessions.alive() })),
+      gpuBuffers: buffers?.(),
+    }),
+
+    dispose: () => releaseModels(resident.evictBeyond(0)),
   };
 }

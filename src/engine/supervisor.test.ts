@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { EngineFailedError, ModelFileError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
-import type { Checkpoint, Engine, EngineInfo, Job, ModelSource } from '../shared/protocol.ts';
+import type { Checkpoint, Engine, EngineInfo, Job, MemoryOptions, ModelSource } from '../shared/protocol.ts';
 import type { EngineHandle } from './client.ts';
 import { REASONS, Supervisor, type SupervisorEvent } from './supervisor.ts';
 
-type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | undefined;
+type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | undefined;
 
 const source = { kind: 'url', baseUrl: 'x', manifest: { id: 'tiny' } } as unknown as ModelSource;
 const job = { id: 'job', modelId: 'tiny', settings: { steps: 4 }, createdAt: 0 } as unknown as Job;
@@ -14,6 +14,7 @@ const info: EngineInfo = { backend: 'wasm', ortVersion: 't', crossOriginIsolated
 /** Workers that run 4 fake steps, each misbehaving after its first step as `faults` says, in spawn order. */
 function fakeWorkers(faults: Fault[]) {
   const resumedFrom: (number | undefined)[] = [];
+  const loads: MemoryOptions[] = [];
   let terminated = 0;
   const spawn = (): EngineHandle => {
     const fault = faults[resumedFrom.length];
@@ -21,7 +22,7 @@ function fakeWorkers(faults: Fault[]) {
     let lose: () => void = () => {};
     const engine: Partial<Engine> = {
       init: async (_choice, onDeviceLost) => ((lose = () => onDeviceLost('test')), info),
-      loadModel: async () => {},
+      loadModel: async (_source, options) => void loads.push({ ...options }),
       cancel: () => {},
       generate: async (_job: Job, onProgress: (p: Progress) => void, resume?: Checkpoint) => {
         resumedFrom.push(resume?.step);
@@ -31,6 +32,11 @@ function fakeWorkers(faults: Fault[]) {
           onProgress({ phase: 'denoise', jobId: 'job', imageIndex: 0, step, steps: 4, stepMs: 1, preview: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, checkpoint });
           if (step === first && fault === 'crash') crash('The engine crashed (boom).');
           if (step === first && fault === 'lose-device') lose();
+          if (step === 2 && fault === 'slow-swap') {
+            // Low-memory mode creating the VAE: longer than the stall floor, well within the first-step allowance.
+            onProgress({ phase: 'swap', jobId: 'job', component: 'vaeDecoder' });
+            await new Promise((resolve) => setTimeout(resolve, 700));
+          }
           if (step === first && fault === 'bad-model') throw new ModelFileError('unet/model.onnx', 'is broken');
           if (step === first && (fault === 'hang' || fault === 'crash' || fault === 'lose-device')) await new Promise(() => {});
         }
@@ -38,23 +44,24 @@ function fakeWorkers(faults: Fault[]) {
       },
     };
     return {
-      engine: engine as EngineHandle['engine'],
+      engine: engine as unknown as EngineHandle['engine'],
       crashed: new Promise((resolve) => (crash = resolve)),
       terminate: () => void terminated++,
     };
   };
-  return { spawn, resumedFrom, terminated: () => terminated };
+  return { spawn, resumedFrom, loads, terminated: () => terminated };
 }
 
-function supervise(faults: Fault[]) {
+function supervise(faults: Fault[], memory: MemoryOptions = { lowMemory: false, residentModels: 1 }, firstStepMs = 200) {
   const workers = fakeWorkers(faults);
   const events: SupervisorEvent[] = [];
   const supervisor = new Supervisor({
     spawn: workers.spawn,
     backend: () => 'auto',
+    memory: () => memory,
     onEvent: (event) => events.push(event),
     backoffMs: 1,
-    firstStepMs: 200,
+    firstStepMs,
     stallFloorMs: 100,
   });
   return { supervisor, workers, events };
@@ -88,5 +95,24 @@ describe('Supervisor', () => {
     const { supervisor, workers } = supervise(['bad-model']);
     await expect(supervisor.run(job, source, () => {})).rejects.toBeInstanceOf(ModelFileError);
     expect(workers.terminated()).toBe(0);
+  });
+
+  it('gives a network that low-memory mode creates mid-job the first-step allowance, not the stall floor', async () => {
+    const { supervisor, workers } = supervise(['slow-swap'], undefined, 2000);
+    await supervisor.run(job, source, () => {});
+    expect(workers.terminated()).toBe(0);
+  });
+
+  it('loads the model again only when it or the memory options change', async () => {
+    const memory: MemoryOptions = { lowMemory: false, residentModels: 1 };
+    const { supervisor, workers } = supervise([], memory);
+    await supervisor.prepare(source);
+    await supervisor.prepare(source);
+    memory.lowMemory = true;
+    await supervisor.prepare(source);
+    expect(workers.loads).toEqual([
+      { lowMemory: false, residentModels: 1 },
+      { lowMemory: true, residentModels: 1 },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { proxy } from 'comlink';
 import { CancelledError, EngineFailedError, HearthError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
-import type { BackendChoice, Checkpoint, EngineInfo, GenerateResult, Job, ModelSource } from '../shared/protocol.ts';
+import type { BackendChoice, Checkpoint, EngineInfo, EngineMemory, GenerateResult, Job, MemoryOptions, ModelSource } from '../shared/protocol.ts';
 import type { EngineHandle } from './client.ts';
 
 /** What the supervisor tells the UI about the engine's life. */
@@ -19,6 +19,7 @@ export interface StartupTimings {
 export interface SupervisorOptions {
   spawn: () => EngineHandle;
   backend: () => BackendChoice;
+  memory: () => MemoryOptions;
   onEvent: (event: SupervisorEvent) => void;
   /** Restarts in a row before giving up. */
   maxRestarts?: number;
@@ -57,7 +58,8 @@ export class Supervisor {
   #options: Required<SupervisorOptions>;
   #handle: EngineHandle | undefined;
   #died: Promise<never> | undefined;
-  #modelId: string | undefined;
+  /** The model last made ready and the options it was loaded with, as `modelId + options` JSON. */
+  #loaded: string | undefined;
   #info: EngineInfo | undefined;
   #startup: StartupTimings = { workerStartMs: 0, loadMs: 0 };
 
@@ -82,15 +84,17 @@ export class Supervisor {
         throw new EngineDiedError(reason);
       });
       this.#died.catch(() => undefined);
-      this.#modelId = undefined;
+      this.#loaded = undefined;
       this.#info = await this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
       workerStartMs = performance.now() - spawned;
     }
-    if (this.#modelId !== source.manifest.id) {
+    const options = this.#options.memory();
+    const wanted = JSON.stringify([source.manifest.id, options]);
+    if (this.#loaded !== wanted) {
       const start = performance.now();
-      this.#modelId = undefined;
-      await this.#guard(this.#handle.engine.loadModel(source, proxy(onProgress)));
-      this.#modelId = source.manifest.id;
+      this.#loaded = undefined;
+      await this.#guard(this.#handle.engine.loadModel(source, options, proxy(onProgress)));
+      this.#loaded = wanted;
       this.#startup = { workerStartMs, loadMs: performance.now() - start };
       this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, startup: this.#startup });
     }
@@ -163,7 +167,12 @@ export class Supervisor {
     this.#handle?.terminate();
     this.#handle = undefined;
     this.#died = undefined;
-    this.#modelId = undefined;
+    this.#loaded = undefined;
+  }
+
+  /** What the engine holds now; `undefined` while no worker runs. */
+  async memory(): Promise<EngineMemory | undefined> {
+    return this.#handle ? this.#guard(this.#handle.engine.memory()) : undefined;
   }
 
   /**
@@ -196,7 +205,8 @@ export class Supervisor {
           if (steps > 0) longestStep = Math.max(longestStep, progress.stepMs);
           steps++;
         }
-        compiling = steps === 0 || (progress.phase === 'decode' && !decodedBefore);
+        // So does a network that low-memory mode creates mid-job, and it reads the weights first.
+        compiling = steps === 0 || progress.phase === 'swap' || (progress.phase === 'decode' && !decodedBefore);
         if (progress.phase === 'decode') decodedBefore = true;
       },
       stop: () => clearInterval(timer),

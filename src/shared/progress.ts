@@ -27,6 +27,8 @@ export type Progress =
       from: 'indexeddb' | 'network';
     }
   | { phase: 'encode'; jobId: string }
+  /** Low-memory mode released the previous network and is creating `component`'s session. */
+  | { phase: 'swap'; jobId: string; component: string }
   | {
       phase: 'denoise';
       jobId: string;

@@ -1,5 +1,5 @@
 import { InvalidSettingError } from './errors.ts';
-import type { SizeRange } from './protocol.ts';
+import type { MemoryOptions, SizeRange } from './protocol.ts';
 
 /** Sampler names as AUTOMATIC1111 writes them into PNG `parameters`. */
 export const SCHEDULERS = {
@@ -39,7 +39,11 @@ export const DEFAULT_SETTINGS: GenerationSettings = {
   batchCount: 1,
 };
 
+/** One model loaded at a time: the most a GPU of unknown size can be trusted with. */
+export const DEFAULT_MEMORY: MemoryOptions = { lowMemory: false, residentModels: 1 };
+
 export const LIMITS = {
+  residentModels: { min: 1, max: 4 },
   steps: { min: 1, max: 100 },
   guidance: { min: 0, max: 30 },
   batchCount: { min: 1, max: 16 },

@@ -52,4 +52,12 @@ describe('modelRows', () => {
     expect(rows).toHaveLength(4);
     expect(rows[1]).toMatchObject({ id: 'sd-turbo', name: 'SD-Turbo', state: 'cached', size: { exact: true }, licence: { name: expect.any(String) } });
   });
+
+  it('suggests low-memory mode before any download where the whole pipeline will not fit, never for the tiny model', () => {
+    const roomy = modelRows({ builtIn, catalog, stored: [], engine: gpu(['shader-f16']), deviceMemoryGiB: 8 });
+    expect(roomy.map((row) => row.lowMemoryAdvice)).toEqual([undefined, undefined, undefined, undefined]);
+    const small = modelRows({ builtIn, catalog, stored: [], engine: gpu(['shader-f16']), deviceMemoryGiB: 2 });
+    expect(small[0].lowMemoryAdvice).toBeUndefined();
+    expect(small.find((row) => row.id === 'sd-turbo')?.lowMemoryAdvice).toMatch(/^This model needs about 2\.9 GiB of GPU memory with all three networks loaded, more than the 1\.0 GiB .*half of the 2 GB this device reports/);
+  });
 });

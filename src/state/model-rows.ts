@@ -4,6 +4,7 @@
  * model the user added. Pure: no IndexedDB, no Svelte.
  */
 import { pickVariant, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
+import { gpuBudget, lowMemoryAdvice, memoryNeeds } from '../shared/memory-needs.ts';
 import type { EngineInfo, ModelManifest } from '../shared/protocol.ts';
 import type { ModelOrigin, StoredFile, StoredModel } from '../shared/store-protocol.ts';
 
@@ -29,6 +30,8 @@ export interface ModelRow {
   files: StoredFile[];
   /** Whether Download can fetch what is missing (a local import cannot). */
   downloadable: boolean;
+  /** Why low-memory mode is suggested for this model on this device, known before the first load. */
+  lowMemoryAdvice?: string;
 }
 
 export interface RowsInput {
@@ -36,9 +39,15 @@ export interface RowsInput {
   catalog: Catalog | undefined;
   stored: readonly StoredModel[];
   engine: EngineInfo | undefined;
+  /** `navigator.deviceMemory`, where the browser reports it. */
+  deviceMemoryGiB?: number;
 }
 
 const sizeOf = (manifest: ModelManifest) => manifest.files.reduce((sum, file) => sum + file.size, 0);
+const manifestNeeds = (manifest: ModelManifest) => memoryNeeds(manifest.files.map((file) => ({ path: file.path, bytes: file.size })));
+// Keyed by the catalog's component names, which are the diffusers folders.
+const variantNeeds = (variant: CatalogVariant) =>
+  memoryNeeds(Object.entries(variant.files).flatMap(([component, file]) => [file, ...(file.externalData ?? [])].map((part) => ({ path: `${component}/`, bytes: part.approxBytes ?? 0 }))));
 
 function storedState(model: StoredModel): ModelRow['state'] {
   if (model.cached) return 'cached';
@@ -63,11 +72,13 @@ function fromStore(model: StoredModel): ModelRow {
 }
 
 /** Every row, built-in first, then the catalog in its order, then added models oldest first. */
-export function modelRows({ builtIn, catalog, stored, engine }: RowsInput): ModelRow[] {
+export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }: RowsInput): ModelRow[] {
   const rows: ModelRow[] = [];
+  // Before the engine has started, the device's own memory alone decides.
+  const budget = gpuBudget(engine?.backend === 'webgpu' ? engine.adapter : undefined, deviceMemoryGiB);
   if (builtIn) {
     const size = sizeOf(builtIn);
-    rows.push({ id: builtIn.id, name: builtIn.name, description: builtIn.description, origin: 'built-in', precision: builtIn.precision, size: { bytes: size, exact: true }, storedBytes: 0, state: 'built-in', files: [], downloadable: false });
+    rows.push({ id: builtIn.id, name: builtIn.name, description: builtIn.description, origin: 'built-in', precision: builtIn.precision, size: { bytes: size, exact: true }, storedBytes: 0, state: 'built-in', files: [], downloadable: false, lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(builtIn), budget) });
   }
   for (const entry of catalog?.models ?? []) {
     const download = stored.find((model) => model.origin.kind === 'catalog' && model.origin.entryId === entry.id);
@@ -99,8 +110,9 @@ export function modelRows({ builtIn, catalog, stored, engine }: RowsInput): Mode
       licence: entry.licence,
       unsupported: choice && 'reason' in choice ? choice.reason : undefined,
       variant: variant && { id: variant.id, precision: variant.precision },
+      lowMemoryAdvice: lowMemoryAdvice(download ? manifestNeeds(download.manifest) : variantNeeds(shown), budget),
     });
   }
-  for (const model of stored) if (model.origin.kind !== 'catalog') rows.push(fromStore(model));
+  for (const model of stored) if (model.origin.kind !== 'catalog') rows.push({ ...fromStore(model), lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(model.manifest), budget) });
   return rows;
 }

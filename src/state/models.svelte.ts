@@ -8,6 +8,7 @@ import type { EngineInfo, ModelManifest, ModelSource } from '../shared/protocol.
 import type { DownloadProgress, StoreApi, StoredModel } from '../shared/store-protocol.ts';
 import { modelRows, type ModelRow } from './model-rows.ts';
 import { loadRecord, saveRecord } from './persist.ts';
+import type { LoadReport } from './report.ts';
 import { addSample, formatBytes, transferRate, type RateSample } from './transfer.ts';
 
 const LAST_MODEL_KEY = 'model';
@@ -25,12 +26,6 @@ export interface DownloadView {
 export interface ShownError {
   code: string;
   message: string;
-}
-
-/** How the current model was loaded, per component: where from (a cache hit is `indexeddb`) and how long it took. */
-export interface LoadReport {
-  from: 'indexeddb' | 'network';
-  components: { component: string; ms: number; readMs: number; bytes: number }[];
 }
 
 type UrlSource = Extract<ModelSource, { kind: 'url' }>;
@@ -78,7 +73,9 @@ class ModelsState {
 
   /** The rows of the Models view; which catalog variant fits depends on the engine's adapter. */
   rows(engine: EngineInfo | undefined): ModelRow[] {
-    return modelRows({ builtIn: this.builtIn, catalog: this.catalog, stored: this.stored, engine });
+    // navigator.deviceMemory is Chromium's; elsewhere the adapter alone decides.
+    const deviceMemoryGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+    return modelRows({ builtIn: this.builtIn, catalog: this.catalog, stored: this.stored, engine, deviceMemoryGiB });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../shared/settings.ts';
-import { readGalleryItem, readJob, readSettings, SCHEMA_VERSION, wrap } from './records.ts';
+import { readGalleryItem, readJob, readSettings, SCHEMA_VERSION, wrap, readMemoryOptions } from './records.ts';
 
 const defaults = DEFAULT_SETTINGS;
 
@@ -46,5 +46,14 @@ describe('saved records', () => {
     expect(readGalleryItem(wrap({ ...item, thumb }))).toEqual({ ok: true, value: { ...item, thumb } });
     expect(readGalleryItem(wrap(item))).toEqual({ ok: true, value: item });
     expect(readGalleryItem(wrap({ ...item, thumb: 'not a blob' }))).toEqual({ ok: true, value: item });
+  });
+
+  it('read memory options field by field, defaulting what does not fit', () => {
+    expect(readMemoryOptions(wrap({ lowMemory: true, residentModels: 3 }))).toEqual({ lowMemory: true, residentModels: 3 });
+    expect(readMemoryOptions(wrap({ lowMemory: 'yes', residentModels: 3 }))).toEqual({ lowMemory: false, residentModels: 3 });
+    expect(readMemoryOptions(wrap({ lowMemory: true, residentModels: 99 }))).toEqual({ lowMemory: true, residentModels: 1 });
+    expect(readMemoryOptions(wrap({ lowMemory: true, residentModels: 1.5 }))).toEqual({ lowMemory: true, residentModels: 1 });
+    expect(readMemoryOptions(undefined)).toEqual({ lowMemory: false, residentModels: 1 });
+    expect(readMemoryOptions({ schema: 99, value: { lowMemory: true } })).toEqual({ lowMemory: false, residentModels: 1 });
   });
 });

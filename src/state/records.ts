@@ -3,8 +3,8 @@
  * versions and checks it; a record that cannot be read is dropped alone, with a
  * reason, never the whole store. Pure: no IndexedDB, no Svelte.
  */
-import type { Checkpoint, Job } from '../shared/protocol.ts';
-import { SCHEDULERS, type GenerationSettings } from '../shared/settings.ts';
+import type { Checkpoint, Job, MemoryOptions } from '../shared/protocol.ts';
+import { DEFAULT_MEMORY, LIMITS, SCHEDULERS, type GenerationSettings } from '../shared/settings.ts';
 
 /** v1: the first builds saved bare values; v2 wraps them as `{ schema, value }`. */
 export const SCHEMA_VERSION = 2;
@@ -80,6 +80,18 @@ function isSettings(value: unknown): value is GenerationSettings {
     NUMBER_KEYS.every((key) => isFiniteNumber(value[key])) &&
     isScheduler(value.scheduler)
   );
+}
+
+/** Reads the saved memory options; a field that does not fit falls back to its default alone. */
+export function readMemoryOptions(raw: unknown): MemoryOptions {
+  const record = unwrap(raw);
+  const value = record.ok && isObject(record.value) ? record.value : {};
+  const { min, max } = LIMITS.residentModels;
+  const count = value.residentModels;
+  return {
+    lowMemory: typeof value.lowMemory === 'boolean' ? value.lowMemory : DEFAULT_MEMORY.lowMemory,
+    residentModels: Number.isInteger(count) && (count as number) >= min && (count as number) <= max ? (count as number) : DEFAULT_MEMORY.residentModels,
+  };
 }
 
 /** Reads one saved job; a checkpoint that does not fit the job is dropped, the job kept. */

@@ -13,6 +13,10 @@ describe('diagnostics report', () => {
       },
       modelName: 'Tiny test model',
       userAgent: 'UA',
+      memoryOptions: { lowMemory: true, residentModels: 2 },
+      memory: { resident: [{ modelId: 'tiny-test', lowMemory: true, components: ['unet'] }, { modelId: 'other', lowMemory: true, components: [] }], gpuBuffers: { count: 3, bytes: 3 * 2 ** 20 } },
+      load: { from: 'indexeddb', components: [{ component: 'textEncoder', ms: 12.4, readMs: 3, bytes: 2 ** 20 }] },
+      lastJob: { totalMs: 100, sessionRunMs: 90, unetRuns: 2, stepMs: [40, 10] },
       events: [
         { kind: 'recovery', at: 0, reason: 'The GPU was reset by the browser.', workerStartMs: 100.4, loadMs: 200, resumeMs: 50, totalMs: 1350, resumedAtStep: 2, steps: 4 },
       ],
@@ -24,11 +28,25 @@ describe('diagnostics report', () => {
       '1970-01-01T00:00:00.000Z recovery: The GPU was reset by the browser. worker 100 ms, sessions 200 ms, first resumed step 50 ms, total 1350 ms; resumed at step 2 of 4',
     );
     expect(report).toContain('JS heap: not reported by this browser');
+    expect(report).toContain('Memory mode: low-memory (one network at a time); models kept loaded: 2');
+    expect(report).toContain('Resident models: tiny-test (UNet); other (no session alive)');
+    expect(report).toContain("GPU buffers (the app's device): 3.0 MiB in 3 buffers");
+    expect(report).toContain('Last load: from indexeddb: text encoder 12 ms (read 3 ms, 1.0 MiB)');
+    expect(report).toContain('Last job: 100 ms, 90 ms in session.run, 2 UNet runs; steps: first 40 ms, mean 25 ms, slowest 40 ms');
   });
 
   it('says when the engine fell back to wasm and why', () => {
-    const report = buildReport({ info: { backend: 'wasm', fallbackReason: 'no adapter', ortVersion: 'x', crossOriginIsolated: false, threads: 1 }, modelName: undefined, userAgent: 'UA', events: [] });
+    const report = buildReport({
+      info: { backend: 'wasm', fallbackReason: 'no adapter', ortVersion: 'x', crossOriginIsolated: false, threads: 1 },
+      modelName: undefined,
+      userAgent: 'UA',
+      events: [],
+      memoryOptions: { lowMemory: false, residentModels: 1 },
+      memory: { resident: [] },
+    });
     expect(report).toContain('Backend: wasm (no adapter)');
+    expect(report).toContain('Resident models: none');
+    expect(report).toContain("GPU buffers (the app's device): none: the engine runs on the CPU (wasm)");
     expect(report).toContain('Adapter: none');
   });
 

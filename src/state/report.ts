@@ -1,5 +1,22 @@
 /** Diagnostics events and the bug-report text built from them. Pure: no DOM, no Svelte. */
-import type { EngineInfo } from '../shared/protocol.ts';
+import type { EngineInfo, EngineMemory, MemoryOptions, RunTimings } from '../shared/protocol.ts';
+
+/** How the current model was loaded, per component: where from (a cache hit is `indexeddb`) and how long it took. */
+export interface LoadReport {
+  from: 'indexeddb' | 'network';
+  components: { component: string; ms: number; readMs: number; bytes: number }[];
+}
+
+/** The last finished job's timings. */
+export interface JobTimings extends RunTimings {
+  /** Each denoising step of the job, in order. */
+  stepMs: number[];
+}
+
+const COMPONENT_LABELS: Record<string, string> = { textEncoder: 'text encoder', unet: 'UNet', vaeDecoder: 'VAE decoder' };
+
+/** A pipeline component as users read it: `unet` is "UNet". */
+export const componentLabel = (name: string): string => COMPONENT_LABELS[name] ?? name;
 
 export type DiagnosticEvent =
   | { kind: 'start'; at: number; modelId: string; backend: string; workerStartMs: number; loadMs: number }
@@ -27,10 +44,40 @@ export interface ReportInput {
   events: DiagnosticEvent[];
   userAgent: string;
   heapBytes?: number;
-  extra?: Record<string, string>;
+  memoryOptions: MemoryOptions;
+  /** `undefined` before the engine answered. */
+  memory?: EngineMemory;
+  load?: LoadReport;
+  lastJob?: JobTimings;
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** One resident model per entry: `tiny-test (text encoder, UNet, VAE decoder)`. */
+export function describeResident(memory: EngineMemory | undefined): string[] {
+  return (memory?.resident ?? []).map(({ modelId, components }) => `${modelId} (${components.length > 0 ? components.map(componentLabel).join(', ') : 'no session alive'})`);
+}
+
+export function describeGpuBuffers(memory: EngineMemory | undefined): string {
+  if (!memory) return 'unknown until the engine answers';
+  if (!memory.gpuBuffers) return 'none: the engine runs on the CPU (wasm)';
+  return `${mib(memory.gpuBuffers.bytes)} in ${memory.gpuBuffers.count} buffers`;
+}
+
+function describeLoad(load: LoadReport): string {
+  const parts = load.components.map(({ component, ms: total, readMs, bytes }) => `${componentLabel(component)} ${ms(total)} (read ${ms(readMs)}, ${mib(bytes)})`);
+  return `from ${load.from}: ${parts.join('; ')}`;
+}
+
+function describeJob(job: JobTimings): string {
+  const steps = job.stepMs;
+  const stepText =
+    steps.length > 0
+      ? `; steps: first ${ms(steps[0])}, mean ${ms(steps.reduce((sum, step) => sum + step, 0) / steps.length)}, slowest ${ms(Math.max(...steps))}`
+      : '';
+  return `${ms(job.totalMs)}, ${ms(job.sessionRunMs)} in session.run, ${job.unetRuns} UNet runs${stepText}`;
+}
 
 /** One line per event, for the panel and the report. */
 export function describeDiagnostic(event: DiagnosticEvent): string {
@@ -46,7 +93,8 @@ export function describeDiagnostic(event: DiagnosticEvent): string {
 }
 
 /** The text "Copy report" puts on the clipboard. */
-export function buildReport({ info, modelName, events, userAgent, heapBytes, extra = {} }: ReportInput): string {
+export function buildReport({ info, modelName, events, userAgent, heapBytes, memoryOptions, memory, load, lastJob }: ReportInput): string {
+  const resident = describeResident(memory);
   const adapter = info?.adapter;
   const lines = [
     'Hearth diagnostics',
@@ -57,8 +105,12 @@ export function buildReport({ info, modelName, events, userAgent, heapBytes, ext
     `Limits: ${adapter ? `maxBufferSize ${adapter.maxBufferSize}, maxStorageBufferBindingSize ${adapter.maxStorageBufferBindingSize}` : 'n/a'}`,
     `onnxruntime-web: ${info?.ortVersion ?? 'n/a'}; cross-origin isolated: ${info?.crossOriginIsolated ?? 'n/a'}; wasm threads: ${info?.threads ?? 'n/a'}`,
     `Model: ${modelName ?? 'none'}`,
-    `JS heap: ${heapBytes === undefined ? 'not reported by this browser' : `${(heapBytes / 2 ** 20).toFixed(1)} MiB`}`,
-    ...Object.entries(extra).map(([key, value]) => `${key}: ${value}`),
+    `Memory mode: ${memoryOptions.lowMemory ? 'low-memory (one network at a time)' : 'normal (all three networks loaded)'}; models kept loaded: ${memoryOptions.residentModels}`,
+    `Resident models: ${memory ? resident.join('; ') || 'none' : 'unknown until the engine answers'}`,
+    `GPU buffers (the app's device): ${describeGpuBuffers(memory)}`,
+    `JS heap: ${heapBytes === undefined ? 'not reported by this browser' : mib(heapBytes)}`,
+    `Last load: ${load ? describeLoad(load) : 'none yet'}`,
+    `Last job: ${lastJob ? describeJob(lastJob) : 'none yet'}`,
     `Events (newest last, ${events.length}):`,
     ...events.map((event) => `  ${describeDiagnostic(event)}`),
   ];

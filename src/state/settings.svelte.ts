@@ -1,21 +1,23 @@
-import type { BackendChoice } from '../shared/protocol.ts';
-import { DEFAULT_SETTINGS, randomSeed, type GenerationSettings } from '../shared/settings.ts';
+import type { BackendChoice, MemoryOptions } from '../shared/protocol.ts';
+import { DEFAULT_MEMORY, DEFAULT_SETTINGS, randomSeed, type GenerationSettings } from '../shared/settings.ts';
 import { loadRecord, saveRecord } from './persist.ts';
-import { readSettings } from './records.ts';
+import { readMemoryOptions, readSettings } from './records.ts';
 
 const SETTINGS_KEY = 'settings';
 const BACKEND_KEY = 'backend';
+const MEMORY_KEY = 'memory';
 
-
-/** The form's values and the backend choice, saved on every edit. */
+/** The form's values, the backend choice and the memory options, saved on every edit. */
 class SettingsState {
   form = $state<GenerationSettings>({ ...DEFAULT_SETTINGS });
   backend = $state<BackendChoice>('auto');
+  memory = $state.raw<MemoryOptions>(DEFAULT_MEMORY);
 
   /** Restores saved values; returns a message when a saved record had to be dropped. */
   async restore(defaults: Partial<GenerationSettings>): Promise<string | undefined> {
     const base = { ...DEFAULT_SETTINGS, ...defaults };
-    const [raw, backend] = await Promise.all([loadRecord(SETTINGS_KEY), loadRecord(BACKEND_KEY)]);
+    const [raw, backend, memory] = await Promise.all([loadRecord(SETTINGS_KEY), loadRecord(BACKEND_KEY), loadRecord(MEMORY_KEY)]);
+    this.memory = readMemoryOptions(memory);
     if (backend && typeof backend === 'object' && 'value' in backend && ['auto', 'webgpu', 'wasm'].includes(String(backend.value))) {
       this.backend = backend.value as BackendChoice;
     }
@@ -37,6 +39,11 @@ class SettingsState {
   setBackend(choice: BackendChoice): void {
     this.backend = choice;
     void saveRecord(BACKEND_KEY, choice);
+  }
+
+  setMemory(values: Partial<MemoryOptions>): void {
+    this.memory = { ...this.memory, ...values };
+    void saveRecord(MEMORY_KEY, this.memory);
   }
 
   randomizeSeed(): void {

@@ -2,13 +2,14 @@ import { spawnEngine } from '../engine/client.ts';
 import { Supervisor, type SupervisorEvent } from '../engine/supervisor.ts';
 import { HearthError, InvalidSettingError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
-import type { BackendChoice, EngineInfo, ModelSource } from '../shared/protocol.ts';
+import type { BackendChoice, EngineInfo, EngineMemory, MemoryOptions, ModelSource } from '../shared/protocol.ts';
 import { validateSettings } from '../shared/settings.ts';
 import { diagnostics } from './diagnostics.svelte.ts';
 import { gallery } from './gallery.svelte.ts';
 import { models } from './models.svelte.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import { readJob, type QueuedJob } from './records.ts';
+import { componentLabel, type JobTimings } from './report.ts';
 import { settings } from './settings.svelte.ts';
 
 export interface LiveProgress {
@@ -61,7 +62,9 @@ class Studio {
   queue = $state.raw<QueuedJob[]>([]);
   notices = $state.raw<string[]>([]);
   error = $state.raw<{ message: string; field?: string } | undefined>();
-  lastTimings = $state.raw<{ totalMs: number; sessionRunMs: number; unetRuns: number } | undefined>();
+  lastTimings = $state.raw<JobTimings | undefined>();
+  /** What the engine holds, as of the last load, job or `refreshMemory()`. */
+  engineMemory = $state.raw<EngineMemory | undefined>();
   /** Set when the engine gave up; the job waits in the queue until `retry()`. */
   stalled = $state(false);
 
@@ -72,6 +75,7 @@ class Studio {
   #supervisor = new Supervisor({
     spawn: spawnEngine,
     backend: () => settings.backend,
+    memory: () => settings.memory,
     // The e2e build detects hangs sooner so the suite stays short; the rule itself is the same.
     stallFloorMs: import.meta.env.MODE === 'e2e' ? 5_000 : 20_000,
     onEvent: (event) => {
@@ -117,6 +121,21 @@ class Studio {
     void this.#pump();
   }
 
+  /** Applies memory options now when idle, else from the next job on (the model is loaded again for it). */
+  async setMemory(values: Partial<MemoryOptions>): Promise<void> {
+    settings.setMemory(values);
+    if (this.running || !this.owner) return;
+    await this.#prepare();
+  }
+
+  async refreshMemory(): Promise<void> {
+    try {
+      this.engineMemory = await this.#supervisor.memory();
+    } catch {
+      // A worker that dies while asked is the supervisor's to restart; the panel keeps its last answer.
+    }
+  }
+
   async setBackend(choice: BackendChoice): Promise<void> {
     settings.setBackend(choice);
     if (this.running || !this.owner) return;
@@ -140,6 +159,7 @@ class Studio {
       this.engineInfo = await this.#supervisor.prepare(source, (progress) => models.recordLoad(progress));
       this.status = 'Ready';
       this.error = undefined;
+      void this.refreshMemory();
       models.remember(modelId);
       settings.apply(source.manifest.defaults);
       // Jobs that waited for this model (downloaded again) can run now.
@@ -223,6 +243,7 @@ class Studio {
     try {
       this.engineInfo = await this.#supervisor.prepare(this.model, (progress) => models.recordLoad(progress));
       this.status = 'Ready';
+      void this.refreshMemory();
     } catch (error) {
       this.#fail(error);
     }
@@ -255,12 +276,14 @@ class Studio {
     this.#controller = new AbortController();
     this.status = 'Generating';
     this.progress = { jobId: job.id, step: job.checkpoint?.step ?? 0, steps: job.settings.steps, imageIndex: job.checkpoint?.imageIndex ?? 0, batchCount: job.settings.batchCount };
+    const stepMs: number[] = [];
+    const saves: Promise<void>[] = [];
     try {
-      const result = await this.#supervisor.run(job, model, (progress) => this.#onProgress(job, progress), {
+      const result = await this.#supervisor.run(job, model, (progress) => this.#onProgress(job, progress, stepMs, saves), {
         signal: this.#controller.signal,
         resume: job.checkpoint,
       });
-      this.lastTimings = result.timings;
+      this.lastTimings = { ...result.timings, stepMs };
       this.status = 'Ready';
     } catch (error) {
       if (error instanceof HearthError && error.code === 'engine-failed') {
@@ -272,18 +295,26 @@ class Studio {
       if (error instanceof HearthError && error.code === 'cancelled') this.status = 'Ready';
       else this.#fail(error);
     } finally {
+      // Not running until its images are saved: an update may reload the page the moment it is idle.
+      await Promise.allSettled(saves);
       this.#controller = undefined;
       this.progress = undefined;
+      void this.refreshMemory();
     }
     this.queue = this.queue.filter((queued) => queued.id !== job.id);
     await this.#saveQueue();
   }
 
-  #onProgress(job: QueuedJob, progress: Progress): void {
+  #onProgress(job: QueuedJob, progress: Progress, stepMs: number[], saves: Promise<void>[]): void {
     if (progress.phase === 'load') this.status = `Loading model (${progress.index}/${progress.count})…`;
+    if (progress.phase === 'swap') {
+      this.status = `Loading the ${componentLabel(progress.component)} (low-memory mode)…`;
+      void this.refreshMemory();
+    }
     models.recordLoad(progress);
-    if (progress.phase === 'image') void gallery.add(job, progress.image);
+    if (progress.phase === 'image') saves.push(gallery.add(job, progress.image));
     if (progress.phase !== 'denoise') return;
+    stepMs.push(progress.stepMs);
     if (this.#recovered) {
       const { event, at } = this.#recovered;
       this.#recovered = undefined;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import type { Checkpoint } from '../../src/shared/protocol.ts';
 import type { GenerationSettings } from '../../src/shared/settings.ts';
-import { createComponentSession, wrapSessions, type ComponentName, type RuntimeOptions } from '../runtime/components.ts';
+import { allResident, COMPONENT_FILES, createComponentSession, describeUnet, oneAtATime, wrapSessions, type ComponentName, type RuntimeOptions } from '../runtime/components.ts';
 import type { DiffusionComponents, Shape4 } from './components.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, parseSchedulerConfig, schedulerConfigFor } from './schedulers/index.ts';
@@ -27,18 +27,14 @@ const settings: GenerationSettings = {
   batchCount: 1,
 };
 
+const createSession = (name: ComponentName) => createComponentSession(runtime, name, files.get(COMPONENT_FILES[name].path)!);
+
 let model: Txt2ImgModel;
 beforeAll(async () => {
   const sessions = {} as Record<ComponentName, ort.InferenceSession>;
-  for (const [name, path] of [
-    ['textEncoder', 'text_encoder/model.onnx'],
-    ['unet', 'unet/model.onnx'],
-    ['vaeDecoder', 'vae_decoder/model.onnx'],
-  ] as const) {
-    sessions[name] = await createComponentSession(runtime, name, files.get(path)!);
-  }
+  for (const name of ['textEncoder', 'unet', 'vaeDecoder'] as const) sessions[name] = await createSession(name);
   model = {
-    components: wrapSessions(runtime, sessions),
+    components: wrapSessions(runtime, allResident(sessions), describeUnet(sessions.unet)),
     tokenizer: ClipTokenizer.fromFiles(text('tokenizer/vocab.json'), text('tokenizer/merges.txt')),
     schedulerConfig: parseSchedulerConfig(JSON.parse(text('scheduler/scheduler_config.json'))),
     vaeScalingFactor: 0.18215,
@@ -125,5 +121,35 @@ describe('txt2img with the tiny model on wasm', () => {
     const c = await run({ seed: 2 });
     expect(b.samples[0]).toEqual(a.samples[0]);
     expect(c.samples[0]).not.toEqual(a.samples[0]);
+  });
+
+  it('low-memory mode holds one session at a time and makes the same image', async () => {
+    const normal = await run();
+    const alive = new Set<ComponentName>();
+    const created: ComponentName[] = [];
+    let most = 0;
+    const load = async (name: ComponentName) => {
+      const session = await createSession(name);
+      created.push(name);
+      alive.add(name);
+      most = Math.max(most, alive.size);
+      const release = session.release.bind(session);
+      session.release = () => (alive.delete(name), release());
+      return session;
+    };
+    const unet = await load('unet');
+    const inputs = describeUnet(unet);
+    await unet.release();
+    const sessions = oneAtATime(load, { name: 'textEncoder', session: await load('textEncoder') });
+    const components = wrapSessions(runtime, sessions, inputs);
+    const samples: Float32Array[] = [];
+    await txt2img({ ...model, components }, 'job', { ...settings, batchCount: 2 }, { onStep: () => {}, onImage: async ({ sample }) => void samples.push(sample), isCancelled: () => false });
+    expect(samples[0]).toEqual(normal.samples[0]);
+    expect(most, 'sessions alive at once').toBe(1);
+    expect(created).toEqual(['unet', 'textEncoder', 'unet', 'vaeDecoder', 'unet', 'vaeDecoder']);
+    expect(sessions.alive()).toEqual(['vaeDecoder']);
+    await components.release();
+    expect(sessions.alive()).toEqual([]);
+    expect(alive.size).toBe(0);
   });
 });

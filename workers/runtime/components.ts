@@ -4,7 +4,7 @@ import type { Backend } from '../../src/shared/protocol.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
-import { createSerialQueue } from './serial.ts';
+import { createSerialQueue, ortQueue } from './serial.ts';
 
 type Ort = typeof OrtModule;
 type Session = OrtModule.InferenceSession;
@@ -55,7 +55,10 @@ async function externalDataOption(path: string, bytes: Uint8Array, files: readon
   });
 }
 
-/** Creates one session from the graph's bytes and its external data, and checks it has what the pipeline feeds and reads. */
+/**
+ * Creates one session from the graph's bytes and its external data, and checks
+ * it has what the pipeline feeds and reads. The create runs in `ortQueue`.
+ */
 export async function createComponentSession(
   runtime: RuntimeOptions,
   name: ComponentName,
@@ -67,7 +70,9 @@ export async function createComponentSession(
   const externalData = await externalDataOption(spec.path, bytes, externalFiles);
   let session: Session;
   try {
-    session = await runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra, ...(externalData.length > 0 ? { externalData } : {}) });
+    session = await ortQueue(() =>
+      runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
+    );
   } catch (error) {
     throw new ModelFileError(spec.path, `is not a usable ONNX model (${(error as Error).message})`);
   }
@@ -78,73 +83,136 @@ export async function createComponentSession(
       ? undefined
       : `lacks the output "${spec.output}" (it has ${session.outputNames.join(', ')})`;
   if (problem) {
-    await session.release();
+    await releaseSession(session);
     throw new ModelFileError(spec.path, problem);
   }
   return session;
 }
 
-function timestepTensor(ort: Ort, unet: Session, timestep: number, batch: number): OrtModule.Tensor {
-  const meta = unet.inputMetadata.find((m) => m.name === 'timestep');
-  const type = meta?.isTensor ? meta.type : 'int64';
-  // diffusers' ONNX pipeline feeds a single timestep where the export fixed the batch to 1.
-  const count = meta?.isTensor && meta.shape[0] === 1 ? 1 : batch;
-  if (type === 'float32') return new ort.Tensor('float32', new Float32Array(count).fill(timestep), [count]);
+export const releaseSession = (session: Session): Promise<void> => ortQueue(() => session.release());
+
+/** What the pipeline must know of a UNet's inputs, read once so low-memory mode can release the UNet between jobs. */
+export interface UnetInputs {
+  timestepType: 'float32' | 'int64';
+  /** diffusers' ONNX pipeline feeds a single timestep where the export fixed the batch to 1. */
+  singleTimestep: boolean;
+  /** LCM-distilled UNets take the guidance scale embedded, as [batch, time_cond_proj_dim]. */
+  guidanceDim?: number;
+}
+
+export function describeUnet(unet: Session): UnetInputs {
+  const timestep = unet.inputMetadata.find((m) => m.name === 'timestep');
+  const guidance = unet.inputMetadata.find((m) => m.name === 'timestep_cond');
+  return {
+    timestepType: timestep?.isTensor && timestep.type === 'float32' ? 'float32' : 'int64',
+    singleTimestep: Boolean(timestep?.isTensor && timestep.shape[0] === 1),
+    guidanceDim: guidance ? (guidance.isTensor && typeof guidance.shape[1] === 'number' ? guidance.shape[1] : 256) : undefined,
+  };
+}
+
+function timestepTensor(ort: Ort, unet: UnetInputs, timestep: number, batch: number): OrtModule.Tensor {
+  const count = unet.singleTimestep ? 1 : batch;
+  if (unet.timestepType === 'float32') return new ort.Tensor('float32', new Float32Array(count).fill(timestep), [count]);
   // numpy's astype(int64), as diffusers does, truncates fractional timesteps.
   return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.trunc(timestep))), [count]);
 }
 
+/** Where the wrapped sessions come from: all three held, or one at a time (low-memory mode). */
+export interface ComponentSessions {
+  /** The session for `name`, created first (after releasing another) when it is not alive. */
+  use(name: ComponentName): Promise<Session>;
+  /** Components whose sessions are alive now. */
+  alive(): ComponentName[];
+  release(): Promise<void>;
+}
+
+/** All three sessions, created up front and held until released. */
+export function allResident(sessions: Record<ComponentName, Session>): ComponentSessions {
+  let held: Partial<Record<ComponentName, Session>> = sessions;
+  return {
+    use: async (name) => held[name] ?? Promise.reject(new Error(`The ${name} session was released`)),
+    alive: () => Object.keys(held) as ComponentName[],
+    async release() {
+      const all = Object.values(held);
+      held = {};
+      for (const session of all) await releaseSession(session);
+    },
+  };
+}
+
 /**
- * Wraps the three sessions as the pipeline's `DiffusionComponents`. The text
- * embeddings stay where the text encoder left them (on the GPU under WebGPU)
- * for all steps; the UNet output is read back each step for the scheduler.
+ * At most one session alive: using another component releases the current one
+ * before `load` creates the next, so peak GPU memory is the largest component
+ * rather than the sum. `first` is the session alive to begin with.
  */
-export function wrapSessions(runtime: RuntimeOptions, sessions: Record<ComponentName, Session>): DiffusionComponents {
+export function oneAtATime(load: (name: ComponentName) => Promise<Session>, first: { name: ComponentName; session: Session }): ComponentSessions {
+  let current: { name: ComponentName; session: Session } | undefined = first;
+  const swaps = createSerialQueue();
+  const drop = async () => {
+    const old = current;
+    current = undefined;
+    if (old) await releaseSession(old.session);
+  };
+  return {
+    use: (name) =>
+      swaps(async () => {
+        if (current?.name === name) return current.session;
+        await drop();
+        const session = await load(name);
+        current = { name, session };
+        return session;
+      }),
+    alive: () => (current ? [current.name] : []),
+    release: () => swaps(drop),
+  };
+}
+
+/**
+ * Wraps the sessions as the pipeline's `DiffusionComponents`. Under WebGPU
+ * with all sessions held, the text embeddings stay where the text encoder left
+ * them (on the GPU) for all steps; the UNet output is read back each step for
+ * the scheduler.
+ */
+export function wrapSessions(runtime: RuntimeOptions, sessions: ComponentSessions, unet: UnetInputs): DiffusionComponents {
   const { ort } = runtime;
-  const serial = createSerialQueue();
   const timings = { sessionRunMs: 0, unetRuns: 0 };
-  const timedRun = (session: Session, feeds: Record<string, OrtModule.Tensor>, output: string) =>
-    serial(async () => {
+  const timedRun = async (name: ComponentName, feeds: Record<string, OrtModule.Tensor>) => {
+    const session = await sessions.use(name);
+    const output = COMPONENT_FILES[name].output;
+    return ortQueue(async () => {
       const start = performance.now();
       const result = await session.run(feeds, [output]);
       timings.sessionRunMs += performance.now() - start;
       return result[output];
     });
+  };
   // getData(true) downloads GPU outputs and frees them: undisposed outputs leak (ORT-FACTS.md).
   const readFloat32 = async (tensor: OrtModule.Tensor) => (await tensor.getData(true)) as Float32Array;
 
-  // LCM-distilled UNets take the guidance scale embedded, as [batch, time_cond_proj_dim].
-  const guidanceInput = sessions.unet.inputMetadata.find((m) => m.name === 'timestep_cond');
-  const guidanceDim = guidanceInput?.isTensor && typeof guidanceInput.shape[1] === 'number' ? guidanceInput.shape[1] : 256;
-
   return {
     timings,
-    embedsGuidance: guidanceInput !== undefined,
+    embedsGuidance: unet.guidanceDim !== undefined,
     async encodeText(ids, batch): Promise<TextEmbeddings> {
       const input = new ort.Tensor('int32', ids, [batch, ids.length / batch]);
-      const tensor = await timedRun(sessions.textEncoder, { input_ids: input }, COMPONENT_FILES.textEncoder.output);
+      const tensor = await timedRun('textEncoder', { input_ids: input });
       return { batch, tensor, dispose: () => tensor.dispose() };
     },
     async predictNoise(sample, shape, timestep, text, guidance) {
       timings.unetRuns++;
       const feeds: Record<string, OrtModule.Tensor> = {
         sample: new ort.Tensor('float32', sample, shape),
-        timestep: timestepTensor(ort, sessions.unet, timestep, shape[0]),
+        timestep: timestepTensor(ort, unet, timestep, shape[0]),
         encoder_hidden_states: text.tensor as OrtModule.Tensor,
       };
-      if (guidanceInput) {
-        feeds.timestep_cond = new ort.Tensor('float32', guidanceScaleEmbedding(guidance, guidanceDim, shape[0]), [shape[0], guidanceDim]);
+      if (unet.guidanceDim !== undefined) {
+        feeds.timestep_cond = new ort.Tensor('float32', guidanceScaleEmbedding(guidance, unet.guidanceDim, shape[0]), [shape[0], unet.guidanceDim]);
       }
-      return readFloat32(await timedRun(sessions.unet, feeds, COMPONENT_FILES.unet.output));
+      return readFloat32(await timedRun('unet', feeds));
     },
     async decode(latents, shape) {
-      const feeds = { latent_sample: new ort.Tensor('float32', latents, shape) };
-      return readFloat32(await timedRun(sessions.vaeDecoder, feeds, COMPONENT_FILES.vaeDecoder.output));
+      return readFloat32(await timedRun('vaeDecoder', { latent_sample: new ort.Tensor('float32', latents, shape) }));
     },
-    release: () =>
-      serial(async () => {
-        for (const session of Object.values(sessions)) await session.release();
-      }),
+    release: () => sessions.release(),
   };
 }
 

@@ -11,3 +11,6 @@ export function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
     return result;
   };
 }
+
+/** The worker's one queue for ORT calls: ORT's state is per worker, and so is this queue. */
+export const ortQueue = createSerialQueue();
