@@ -20,9 +20,18 @@ function fakeWorkers(faults: Fault[]) {
     const fault = faults[resumedFrom.length];
     let crash: (reason: string) => void = () => {};
     let lose: () => void = () => {};
+    let started = false;
     const engine: Partial<Engine> = {
-      init: async (_choice, onDeviceLost) => ((lose = () => onDeviceLost('test')), info),
-      loadModel: async (_source, options) => void loads.push({ ...options }),
+      init: async (_choice, onDeviceLost) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        lose = () => onDeviceLost('test');
+        started = true;
+        return info;
+      },
+      loadModel: async (_source, options) => {
+        if (!started) throw new Error('Engine used before init()');
+        loads.push({ ...options });
+      },
       cancel: () => {},
       generate: async (_job: Job, onProgress: (p: Progress) => void, resume?: Checkpoint) => {
         resumedFrom.push(resume?.step);
@@ -114,5 +123,11 @@ describe('Supervisor', () => {
       { lowMemory: false, residentModels: 1 },
       { lowMemory: true, residentModels: 1 },
     ]);
+  });
+
+  it('makes a second prepare during start-up wait for the worker to be initialised', async () => {
+    const { supervisor, workers } = supervise([]);
+    await Promise.all([supervisor.prepare(source), supervisor.prepare(source)]);
+    expect(workers.loads.length).toBeGreaterThan(0);
   });
 });

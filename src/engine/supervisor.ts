@@ -58,6 +58,8 @@ export class Supervisor {
   #options: Required<SupervisorOptions>;
   #handle: EngineHandle | undefined;
   #died: Promise<never> | undefined;
+  /** The running worker's `init()`, which a second `prepare()` during start-up must wait for too. */
+  #started: Promise<EngineInfo> | undefined;
   /** The model last made ready and the options it was loaded with, as `modelId + options` JSON. */
   #loaded: string | undefined;
   #info: EngineInfo | undefined;
@@ -85,15 +87,18 @@ export class Supervisor {
       });
       this.#died.catch(() => undefined);
       this.#loaded = undefined;
-      this.#info = await this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
+      this.#started = this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
+      this.#info = await this.#started;
       workerStartMs = performance.now() - spawned;
+    } else {
+      await this.#started;
     }
     const options = this.#options.memory();
     const wanted = JSON.stringify([source.manifest.id, options]);
     if (this.#loaded !== wanted) {
       const start = performance.now();
       this.#loaded = undefined;
-      await this.#guard(this.#handle.engine.loadModel(source, options, proxy(onProgress)));
+      await this.#guard(this.#handle!.engine.loadModel(source, options, proxy(onProgress)));
       this.#loaded = wanted;
       this.#startup = { workerStartMs, loadMs: performance.now() - start };
       this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, startup: this.#startup });
@@ -167,6 +172,7 @@ export class Supervisor {
     this.#handle?.terminate();
     this.#handle = undefined;
     this.#died = undefined;
+    this.#started = undefined;
     this.#loaded = undefined;
   }
 
