@@ -119,6 +119,32 @@ test('a model only the test server has: progress to the total, cached after a re
   await expect(state(page, name)).toHaveText('not cached');
   await expect(card(page, name).getByTestId('space')).toHaveText('0 B');
   await expect.poll(() => usage(page), { message: 'the storage estimate goes down' }).toBeLessThan(before - 300_000);
+
+  // A job queued for the deleted model waits for it, and runs as soon as a download brings it back.
+  await page.evaluate(async () => {
+    const settings = { prompt: 'waiting for its model', negativePrompt: '', seed: 3, steps: 1, width: 64, height: 64, guidance: 3, scheduler: 'euler', batchCount: 1 };
+    const job = { id: 'waiting-job', modelId: 'tiny-test-2', settings, createdAt: 1 };
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('hearth-state');
+      open.onsuccess = () => {
+        const tx = open.result.transaction('state', 'readwrite');
+        tx.objectStore('state').put({ schema: 2, value: [job] }, 'queue');
+        tx.oncomplete = () => (open.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+  });
+  await page.reload();
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  const queued = page.getByRole('region', { name: 'Queue' }).getByRole('listitem');
+  await expect(queued).toContainText('model missing: tiny-test-2 is not cached');
+  const images = await galleryImages(page).count();
+  await page.getByRole('button', { name: 'Models', exact: true }).click();
+  await download(page, name);
+  await expect(state(page, name)).toHaveText('cached on this device');
+  await page.getByRole('button', { name: 'Studio', exact: true }).click();
+  await expect(galleryImages(page), 'the waiting job ran without being asked again').toHaveCount(images + 1);
+  await expect(page.getByRole('region', { name: 'Queue' })).toHaveCount(0);
 });
 
 test('a connection dropped mid-file resumes from the last whole chunk; the hash verifies after a reload; an eviction is reported', async ({ page }) => {

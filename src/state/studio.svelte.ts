@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { spawnEngine } from '../engine/client.ts';
 import { Supervisor, type SupervisorEvent } from '../engine/supervisor.ts';
 import { HearthError, InvalidSettingError } from '../shared/errors.ts';
@@ -118,7 +119,13 @@ class Studio {
     // Read the queue only now: the tab that held the lock may have left a job in flight.
     await this.#restoreQueue();
     await this.#prepare();
-    void this.#pump();
+    // Also whenever the stored models change: a job waiting as "model missing" runs once a download brings its model back.
+    $effect.root(() => {
+      $effect(() => {
+        void models.stored;
+        untrack(() => void this.#pump());
+      });
+    });
   }
 
   /** Applies memory options now when idle, else from the next job on (the model is loaded again for it). */
