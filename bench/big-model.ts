@@ -1,9 +1,10 @@
 /**
- * A synthetic Stable-Diffusion-shaped model of about 1 GiB for the warm-start
- * bench: the tiny test model (variant 3) whose UNet also gathers a row from
- * each of 16 float32 tables of 64 MiB, indexed by the timestep so ORT can
- * neither fold nor drop them, and adds 0 times their sum to its output. Every
- * UNet weight lives in `unet/model.onnx_data`, as in real exports over 2 GB.
+ * Synthetic Stable-Diffusion-shaped models for the benches: a tiny test model
+ * whose UNet also gathers a row from each of N float32 tables, indexed by the
+ * timestep so ORT can neither fold nor drop them, and adds 0 times their sum to
+ * its output. Every UNet weight lives in `unet/model.onnx_data`, as in real
+ * exports over 2 GB. By default about 1 GiB (16 tables of 64 MiB), for the
+ * warm-start bench.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,11 +18,22 @@ import type { ModelFile, ModelManifest } from '../src/shared/protocol.ts';
 
 const { onnx } = onnxProto;
 const ROWS = 1024; // timesteps run 0..999
-const TABLE_BYTES = 64 * 2 ** 20;
+const MIB = 2 ** 20;
+
+export interface BigModelOptions {
+  id: string;
+  name: string;
+  /** Tiny-model variant: other variants, other weights (tables included). */
+  variant: number;
+  tables: number;
+  tableBytes: number;
+}
+
+const ONE_GIB: BigModelOptions = { id: 'bench-1gib', name: 'Bench model (1 GiB)', variant: 3, tables: 16, tableBytes: 64 * MIB };
 
 /** A table of small finite floats from a fixed LCG, so no layer can compress or deduplicate it. */
-function table(seed: number): Uint8Array {
-  const values = new Float32Array(TABLE_BYTES / 4);
+function table(seed: number, bytes: number): Uint8Array {
+  const values = new Float32Array(bytes / 4);
   let state = seed >>> 0;
   for (let i = 0; i < values.length; i++) {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
@@ -30,14 +42,15 @@ function table(seed: number): Uint8Array {
   return new Uint8Array(values.buffer);
 }
 
-function bigUnet(tables: number): Uint8Array {
-  const model = onnx.ModelProto.decode(tinyModelFiles(3).get('unet/model.onnx')!);
+function bigUnet({ variant, tables, tableBytes }: BigModelOptions): Uint8Array {
+  const model = onnx.ModelProto.decode(tinyModelFiles(variant).get('unet/model.onnx')!);
   const graph = model.graph!;
   const int = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
   for (const node of graph.node!) node.output = node.output!.map((name) => (name === 'out_sample' ? 'bench.epsilon' : name));
   let sum = '';
   for (let k = 0; k < tables; k++) {
-    graph.initializer!.push({ name: `bench.table_${k}`, dims: [ROWS, TABLE_BYTES / 4 / ROWS], dataType: onnx.TensorProto.DataType.FLOAT, rawData: table(k + 1) });
+    const seed = (variant - ONE_GIB.variant) * 1000 + k + 1;
+    graph.initializer!.push({ name: `bench.table_${k}`, dims: [ROWS, tableBytes / 4 / ROWS], dataType: onnx.TensorProto.DataType.FLOAT, rawData: table(seed, tableBytes) });
     graph.node!.push({ opType: 'Gather', input: [`bench.table_${k}`, 'timestep'], output: [`bench.row_${k}`], attribute: [int('axis', 0)] });
     graph.node!.push({ opType: 'ReduceSum', input: [`bench.row_${k}`], output: [`bench.sum_${k}`], attribute: [int('keepdims', 0)] });
     if (sum) graph.node!.push({ opType: 'Add', input: [sum, `bench.sum_${k}`], output: [`bench.total_${k}`] });
@@ -50,11 +63,12 @@ function bigUnet(tables: number): Uint8Array {
 }
 
 /** Writes the model into `dir` unless a complete copy is there; returns what the model server serves. */
-export function writeBigModel(dir: string, tables = 16): ServedModel {
+export function writeBigModel(dir: string, options: Partial<BigModelOptions> = {}): ServedModel {
+  const model = { ...ONE_GIB, ...options };
   const manifestPath = join(dir, 'hearth-model.json');
   if (!existsSync(manifestPath)) {
-    const files = tinyModelFiles(3);
-    const { graph, data } = externalize(bigUnet(tables), 'model.onnx_data');
+    const files = tinyModelFiles(model.variant);
+    const { graph, data } = externalize(bigUnet(model), 'model.onnx_data');
     files.set('unet/model.onnx', graph).set('unet/model.onnx_data', data);
     const listed: ModelFile[] = [];
     for (const [path, bytes] of files) {
@@ -63,7 +77,8 @@ export function writeBigModel(dir: string, tables = 16): ServedModel {
       listed.push({ path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), ...(path.endsWith('_data') ? { externalData: true as const } : {}) });
     }
     // The manifest last: its presence says the folder is complete.
-    writeFileSync(manifestPath, JSON.stringify({ ...tinyManifest('bench-1gib', 'Bench model (1 GiB)', listed), description: 'Synthetic 1 GiB model for the warm-start bench' }));
+    const mib = Math.round((model.tables * model.tableBytes) / MIB);
+    writeFileSync(manifestPath, JSON.stringify({ ...tinyManifest(model.id, model.name, listed), description: `Synthetic bench model: ${mib} MiB of UNet tables` }));
   }
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
   const files = new Map<string, Body>(manifest.files.map((file) => [file.path, { disk: join(dir, file.path), size: file.size }]));

@@ -2,6 +2,7 @@
 import { chromium } from '@playwright/test';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
 import { serve } from '../scripts/serve.ts';
+import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
 import { recovery } from './recovery.ts';
 import { writeReport } from './report.ts';
@@ -18,8 +19,9 @@ try {
   const metrics = [
     ...(await pipelineOverhead(browser, baseURL)),
     ...(await recovery(browser, `http://127.0.0.1:${E2E_PORT}/`)),
-    // Launches browsers of its own: it restarts one on a profile to start warm.
+    // Launch browsers of their own: one restarts on a profile to start warm, one exposes gc().
     ...(await warmStart(baseURL)),
+    ...(await memory(baseURL)),
   ];
   await writeReport(metrics, { browser: `Chromium ${browser.version()}`, machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores` });
   for (const metric of metrics) console.log(`${metric.name}: ${metric.value.toFixed(3)} ${metric.unit} (target ${metric.target})`);

@@ -1,0 +1,194 @@
+import { chromium, expect, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startModelServer, type ServedModel } from '../e2e/model-server.ts';
+import { generate } from '../e2e/studio.ts';
+import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
+import { writeBigModel } from './big-model.ts';
+import type { Metric } from './report.ts';
+import { collectGarbage, processMemory, samplePeaks, type Peaks } from './rss.ts';
+
+const MODEL_PORT = 4341;
+// Even, so the loop ends on model B and the low-memory part loads A afresh.
+const SWITCHES = 20;
+// The middle reading shows whether growth goes on or has levelled off.
+const READINGS = [2, SWITCHES / 2, SWITCHES];
+const MIB = 2 ** 20;
+// Downloads, loads and generations on SwiftShader take seconds each; allow minutes.
+const patient = expect.configure({ timeout: 300_000 });
+const SETTINGS = { prompt: 'a photo of a cat', width: 64, height: 64, steps: 1 };
+
+const card = (page: Page, name: string) => page.getByRole('listitem', { name, exact: true });
+const view = (page: Page, name: 'Models' | 'Studio') => page.getByRole('button', { name, exact: true }).click();
+const mib = (bytes: number) => Math.round(bytes / MIB);
+
+/** Two models of 2 x 16 MiB tables with different weights, written once under the temp folder. */
+function benchModels(): ServedModel[] {
+  return (['a', 'b'] as const).map((letter, i) =>
+    writeBigModel(join(tmpdir(), `hearth-bench-32mib-${letter}`), {
+      id: `bench-32mib-${letter}`,
+      name: `Bench model ${letter.toUpperCase()} (32 MiB)`,
+      variant: 3 + i,
+      tables: 2,
+      tableBytes: 16 * MIB,
+    }),
+  );
+}
+
+async function addAndDownload(page: Page, manifestUrl: string, name: string): Promise<void> {
+  await page.getByLabel('Manifest URL').fill(manifestUrl);
+  await page.getByRole('button', { name: 'Add by URL' }).click();
+  await card(page, name).getByRole('button', { name: `Download ${name}`, exact: true }).click();
+  await patient(card(page, name).getByTestId('model-state')).toHaveText('cached on this device');
+}
+
+/** Makes `name` the engine's model from the Models view, then returns to the Studio. */
+async function use(page: Page, name: string): Promise<void> {
+  await view(page, 'Models');
+  await card(page, name).getByRole('button', { name: `Use ${name}`, exact: true }).click();
+  await patient(page.getByTestId('model')).toContainText(name);
+  await patient(page.getByTestId('engine-state')).toHaveText('Ready');
+  await view(page, 'Studio');
+}
+
+/** Asks the engine what GPU buffers its device holds (Diagnostics); the answer is in by the end of the GC wait. */
+async function refreshGpuBuffers(page: Page): Promise<void> {
+  await page.locator('details.diagnostics').evaluate((details) => ((details as HTMLDetailsElement).open = true));
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+}
+
+const gpuBufferBytes = async (page: Page) => Number(await page.getByTestId('gpu-buffers').getAttribute('data-bytes'));
+
+/** Switches A, B, A, ... with one small image after each; process memory after switch 2 against after the last. */
+async function switchGrowth(page: Page, profile: string, names: string[], base: Metric['conditions']): Promise<Metric[]> {
+  const after = new Map<number, { renderer: number; gpu: number; buffers: number }>();
+  for (let n = 1; n <= SWITCHES; n++) {
+    await use(page, names[(n - 1) % 2]);
+    await generate(page, { ...SETTINGS, seed: n });
+    if (!READINGS.includes(n)) continue;
+    await refreshGpuBuffers(page);
+    await collectGarbage(page);
+    after.set(n, { ...processMemory(profile), buffers: await gpuBufferBytes(page) });
+  }
+  const [early, late] = [after.get(2)!, after.get(SWITCHES)!];
+  const conditions = {
+    ...base,
+    switches: SWITCHES,
+    residentModels: 1,
+    generation: '64x64, 1 step, after each switch',
+    measure: 'VmRSS (renderers summed) after gc() in the page and its workers, then 1 s',
+  };
+  return (['renderer', 'gpu'] as const).map((key) => {
+    const value = late[key] / early[key];
+    return {
+      name: `${key === 'gpu' ? 'GPU process' : 'renderer'} RSS after switch ${SWITCHES} / after switch 2`,
+      value,
+      unit: 'x',
+      target: '< 1.05',
+      met: value < 1.05,
+      conditions: {
+        ...conditions,
+        ...Object.fromEntries(READINGS.map((n) => [`after${n}MiB`, mib(after.get(n)![key])])),
+        ...(key === 'gpu' ? Object.fromEntries(READINGS.map((n) => [`appGpuBuffersAfter${n}MiB`, mib(after.get(n)!.buffers)])) : {}),
+      },
+    };
+  });
+}
+
+/** Runs `change` and waits until the engine has left Ready (however briefly) and come back: the model reloaded. */
+async function reload(page: Page, change: () => Promise<void>): Promise<void> {
+  const state = page.getByTestId('engine-state');
+  await state.evaluate((element) => {
+    const flag = window as unknown as { __benchLeftReady: boolean };
+    flag.__benchLeftReady = false;
+    new MutationObserver((_, observer) => {
+      if (element.textContent !== 'Ready') (flag.__benchLeftReady = true), observer.disconnect();
+    }).observe(element, { subtree: true, childList: true, characterData: true });
+  });
+  await change();
+  await page.waitForFunction(() => (window as unknown as { __benchLeftReady: boolean }).__benchLeftReady, undefined, { timeout: 300_000 });
+  await patient(state).toHaveText('Ready');
+}
+
+/** Keeps one model loaded, so every switch releases one model and loads the other. */
+async function keepOneModel(page: Page): Promise<void> {
+  const select = page.getByLabel('Models kept loaded');
+  if ((await select.inputValue()) !== '1') await reload(page, () => select.selectOption('1').then(() => undefined));
+}
+
+async function setLowMemory(page: Page, on: boolean): Promise<void> {
+  const box = page.getByLabel('Low-memory mode');
+  if ((await box.isChecked()) !== on) await reload(page, () => box.setChecked(on));
+}
+
+/**
+ * Peak renderer + GPU-process RSS during the first generation of `name` after
+ * its load, normal mode against low-memory mode.
+ */
+async function lowMemoryPeak(page: Page, profile: string, name: string, base: Metric['conditions']): Promise<Metric> {
+  await use(page, name);
+  const measured = new Map<'normal' | 'low', { ready: number; peaks: Peaks }>();
+  for (const mode of ['normal', 'low'] as const) {
+    await setLowMemory(page, mode === 'low');
+    await collectGarbage(page);
+    const { renderer, gpu } = processMemory(profile);
+    const sampler = samplePeaks(profile);
+    await generate(page, { ...SETTINGS, seed: 1 });
+    measured.set(mode, { ready: renderer + gpu, peaks: sampler.stop() });
+  }
+  const [normal, low] = [measured.get('normal')!, measured.get('low')!];
+  return {
+    name: 'peak memory, low-memory mode / normal mode',
+    value: low.peaks.total / normal.peaks.total,
+    unit: 'x',
+    // No pass mark: the UNet holds almost all of this model's weights and must be resident to denoise, so the mode
+    // can save little here by design, and it loads during the job, which normal mode did before it.
+    target: 'report',
+    met: true,
+    conditions: {
+      ...base,
+      model: `${name}, almost all of it UNet weights`,
+      generation: '64x64, 1 step, the first after the load',
+      measure: 'peak of renderer + GPU-process VmRSS, sampled every 25 ms during the generation',
+      normalPeakMiB: mib(normal.peaks.total),
+      lowPeakMiB: mib(low.peaks.total),
+      normalReadyMiB: mib(normal.ready),
+      lowReadyMiB: mib(low.ready),
+      normalPeakGpuProcessMiB: mib(normal.peaks.gpu),
+      lowPeakGpuProcessMiB: mib(low.peaks.gpu),
+      normalPeakRendererMiB: mib(normal.peaks.renderer),
+      lowPeakRendererMiB: mib(low.peaks.renderer),
+    },
+  };
+}
+
+/**
+ * Two ~32 MiB models switched 20 times in one browser with `gc()` exposed:
+ * renderer and GPU-process memory after the last switch against after the
+ * second, then the peak of one generation in low-memory mode against normal mode.
+ */
+export async function memory(baseURL: string): Promise<Metric[]> {
+  const models = benchModels();
+  const server = await startModelServer(MODEL_PORT);
+  for (const model of models) server.add(model.manifest.id, model);
+  const names = models.map((model) => model.manifest.name);
+  const sizes = models.map((model) => `${model.manifest.id} ${(model.manifest.files.reduce((sum, file) => sum + file.size, 0) / MIB).toFixed(1)} MiB`);
+  const base = { backend: 'webgpu (SwiftShader)', models: `${sizes.join(', ')}; fp32, different weights` };
+  const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-profile-'));
+  const args = [...BASE_ARGS, ...WEBGPU_ARGS, '--js-flags=--expose-gc'];
+  const context = await chromium.launchPersistentContext(profile, { executablePath, args, baseURL });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto('/');
+    await patient(page.getByTestId('engine-state')).toHaveText('Ready');
+    await keepOneModel(page);
+    await view(page, 'Models');
+    for (const { manifest } of models) await addAndDownload(page, server.manifestUrl(manifest.id), manifest.name);
+    return [...(await switchGrowth(page, profile, names, base)), await lowMemoryPeak(page, profile, names[0], base)];
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
