@@ -3,7 +3,7 @@ import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
 import { manifest } from '../scripts/tiny-model/configs.ts';
 import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
 import { distinctColours, fractionDifferent } from './pixels.ts';
-import { generate, newestPixels } from './studio.ts';
+import { fillForm, galleryImages, generate, newestPixels } from './studio.ts';
 
 const BUILT_IN = 'Tiny test model';
 const OTHER = 'Tiny test model 2';
@@ -100,4 +100,28 @@ test('low-memory mode makes the same image as normal mode holding one network at
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');
   await expect(page.getByLabel('Low-memory mode')).toBeChecked();
   await expect(page.getByTestId('diagnostics-report')).toContainText('Memory mode: low-memory (one network at a time)');
+});
+
+test('a GPU that runs out of memory stops the job with advice and keeps it; in low-memory mode Retry finishes it', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  const job = { ...SETTINGS, steps: 3 };
+  await generate(page, job);
+  const reference = await newestPixels(page);
+
+  await fillForm(page, job);
+  await page.evaluate(() => (window as unknown as { hearthFaults: { arm(plan: unknown): void } }).hearthFaults.arm({ kind: 'out-of-memory', afterStep: 1 }));
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'out of memory' })).toHaveText(
+    'The GPU ran out of memory while generating. Turn on low-memory mode or keep fewer models loaded, then retry.',
+  );
+  await expect(page.getByRole('region', { name: 'Queue' }).getByRole('listitem'), 'the job is kept').toHaveCount(1);
+  await expect(galleryImages(page)).toHaveCount(1);
+
+  await page.getByLabel('Low-memory mode').check();
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await expect(galleryImages(page)).toHaveCount(2);
+  await expect(page.getByRole('region', { name: 'Queue' })).toHaveCount(0);
+  expect(await newestPixels(page), 'resumed in low-memory mode, the same image').toEqual(reference);
 });

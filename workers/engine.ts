@@ -1,5 +1,5 @@
 import { transfer } from 'comlink';
-import { DeviceLostError, UnsupportedModelError } from '../src/shared/errors.ts';
+import { DeviceLostError, GpuMemoryError, UnsupportedModelError } from '../src/shared/errors.ts';
 import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import type { Checkpoint, Engine, EngineInfo, GenerateResult, Job, ModelSource } from '../src/shared/protocol.ts';
@@ -26,6 +26,7 @@ import {
 } from './runtime/components.ts';
 import { acquireDevice } from './runtime/device.ts';
 import { countBuffers, type BufferTally } from './runtime/gpu-buffers.ts';
+import { watchOutOfMemory } from './runtime/gpu-memory.ts';
 import { Lru } from './runtime/lru.ts';
 import { createSerialQueue } from './runtime/serial.ts';
 import { ort } from './runtime/ort.ts';
@@ -100,6 +101,11 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
   let runtime: RuntimeOptions | undefined;
   let lostReason: string | undefined;
   let buffers: (() => BufferTally) | undefined;
+  let outOfMemory: { take(): boolean } | undefined;
+  /** Throws when an allocation failed since the last look: what ORT made of it cannot be trusted. */
+  const checkMemory = (during: string, lowMemory: boolean) => {
+    if (outOfMemory?.take()) throw new GpuMemoryError(during, lowMemory);
+  };
   const resident = new Lru<LoadedModel>();
   const cancelled = new Set<string>();
   /** Tells the running job that low-memory mode is creating a component's session. */
@@ -167,6 +173,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       }
       const { device } = acquired;
       buffers = countBuffers(device);
+      outOfMemory = watchOutOfMemory(device);
       void device.lost.then((info) => {
         lostReason = info.message || info.reason || 'unknown';
         onDeviceLost(lostReason);
@@ -190,7 +197,19 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         // Memory first: what is replaced or evicted is released before the new sessions are created.
         if (kept) await releaseModels([resident.take(id)!]);
         await releaseModels(resident.evictBeyond(options.residentModels - 1));
-        resident.set(id, await createModel(rt, source, options.lowMemory, onProgress));
+        const during = `while loading ${source.manifest.name}`;
+        outOfMemory?.take();
+        const model = await createModel(rt, source, options.lowMemory, onProgress).catch((error: unknown) => {
+          checkMemory(during, options.lowMemory);
+          throw error;
+        });
+        try {
+          checkMemory(during, options.lowMemory);
+        } catch (error) {
+          await model.components.release();
+          throw error;
+        }
+        resident.set(id, model);
       }),
 
     async generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult> {
@@ -202,6 +221,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       const unetBefore = model.components.timings.unetRuns;
       cancelled.delete(job.id);
       onSwap = (component) => onProgress({ phase: 'swap', jobId: job.id, component });
+      outOfMemory?.take();
       try {
         await txt2img(
           model,
@@ -217,6 +237,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
                 ]),
               );
               await hooks.afterStep?.(step, runtime?.device);
+              checkMemory('while generating', model.lowMemory);
             },
             onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
             onImage: async ({ imageIndex, seed, width, height, sample }) => {
@@ -230,11 +251,13 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       } catch (error) {
         // After a loss ORT fails or hangs; a failure is reported as the loss it is, so the job is resumed, not failed.
         if (lostReason !== undefined) throw new DeviceLostError(lostReason);
+        checkMemory('while generating', model.lowMemory);
         throw error;
       } finally {
         cancelled.delete(job.id);
         onSwap = undefined;
       }
+      checkMemory('while decoding the image', model.lowMemory);
       onProgress({ phase: 'done', jobId: job.id });
       return {
         timings: {

@@ -24,6 +24,10 @@ export function createFaultHooks(): EngineHooks {
       if (fault.kind === 'throw') setTimeout(() => { throw new Error('Injected worker crash'); });
       // A run() that never settles: the worker still answers messages but makes no progress.
       if (fault.kind === 'hang') await new Promise(() => {});
+      // What the device reports when a buffer does not fit: an uncaptured out-of-memory error.
+      if (fault.kind === 'out-of-memory') {
+        device?.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error: new GPUOutOfMemoryError('Injected: not enough memory for the buffer') }));
+      }
     },
   };
 }

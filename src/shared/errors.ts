@@ -138,6 +138,26 @@ export class EngineFailedError extends HearthError {
   }
 }
 
+/**
+ * The GPU could not allocate a buffer. What ORT computed after that cannot be
+ * trusted, so the load or job stops; the job stays queued for a retry.
+ */
+export class GpuMemoryError extends HearthError {
+  readonly code = 'gpu-memory';
+  constructor(
+    readonly during: string,
+    readonly lowMemory: boolean,
+  ) {
+    super(
+      `The GPU ran out of memory ${during}. ${
+        lowMemory
+          ? 'Even low-memory mode does not fit: try a smaller image or the CPU (wasm) backend.'
+          : 'Turn on low-memory mode or keep fewer models loaded, then retry.'
+      }`,
+    );
+  }
+}
+
 export type HearthErrorCode =
   | ConfigError['code']
   | InvalidSettingError['code']
@@ -150,6 +170,7 @@ export type HearthErrorCode =
   | QuotaError['code']
   | PngParametersError['code']
   | EngineFailedError['code']
+  | GpuMemoryError['code']
   | CancelledError['code'];
 
 /** The structured-cloneable form of an error, as it crosses a worker boundary. */
@@ -168,6 +189,7 @@ const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
   'unsupported-model': UnsupportedModelError,
   'device-lost': DeviceLostError,
   'engine-failed': EngineFailedError,
+  'gpu-memory': GpuMemoryError,
   download: DownloadError,
   integrity: IntegrityError,
   quota: QuotaError,

@@ -66,7 +66,7 @@ class Studio {
   lastTimings = $state.raw<JobTimings | undefined>();
   /** What the engine holds, as of the last load, job or `refreshMemory()`. */
   engineMemory = $state.raw<EngineMemory | undefined>();
-  /** Set when the engine gave up; the job waits in the queue until `retry()`. */
+  /** Set when the engine gave up or the GPU ran out of memory; the job waits in the queue until `retry()`. */
   stalled = $state(false);
 
   #controller = $state.raw<AbortController | undefined>();
@@ -293,8 +293,8 @@ class Studio {
       this.lastTimings = { ...result.timings, stepMs };
       this.status = 'Ready';
     } catch (error) {
-      if (error instanceof HearthError && error.code === 'engine-failed') {
-        // Keep the job and its checkpoint: Retry resumes it.
+      if (error instanceof HearthError && (error.code === 'engine-failed' || error.code === 'gpu-memory')) {
+        // Keep the job and its checkpoint: Retry resumes it, after a change of memory settings where the GPU was full.
         this.stalled = true;
         this.#fail(error);
         return;
