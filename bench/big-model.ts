@@ -1,10 +1,11 @@
 /**
  * Synthetic Stable-Diffusion-shaped models for the benches: a tiny test model
- * whose UNet also gathers a row from each of N float32 tables, indexed by the
- * timestep so ORT can neither fold nor drop them, and adds 0 times their sum to
- * its output. Every UNet weight lives in `unet/model.onnx_data`, as in real
- * exports over 2 GB. By default about 1 GiB (16 tables of 64 MiB), for the
- * warm-start bench.
+ * whose components also gather a row from each of their float32 tables,
+ * indexed by something derived from the component's input so ORT can neither
+ * fold nor drop them, and add 0 times the rows' sum to their output, which
+ * stays the tiny model's. A component's tables live in its `model.onnx_data`,
+ * as in real exports over 2 GB. By default about 1 GiB of UNet tables
+ * (16 of 64 MiB), for the warm-start bench.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,19 +18,56 @@ import { manifest as tinyManifest } from '../scripts/tiny-model/configs.ts';
 import type { ModelFile, ModelManifest } from '../src/shared/protocol.ts';
 
 const { onnx } = onnxProto;
-const ROWS = 1024; // timesteps run 0..999
+type Graph = onnxProto.onnx.IGraphProto;
+// Above every index a component derives: timesteps run 0..999, the tiny vocabulary has 906 tokens.
+const ROWS = 1024;
 const MIB = 2 ** 20;
+const int = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+
+export type Component = 'textEncoder' | 'unet' | 'vaeDecoder';
+
+/**
+ * Per component: its graph, its output, the seed offset of its tables, and how
+ * it derives the row to gather from its input (nodes added to `graph`,
+ * returning the index tensor's name).
+ */
+const COMPONENTS: Record<Component, { path: string; output: string; seed: number; row(graph: Graph): string }> = {
+  textEncoder: {
+    path: 'text_encoder/model.onnx',
+    output: 'last_hidden_state',
+    seed: 100,
+    // The first token of each prompt: a [batch] index, so the gathered rows stay small.
+    row(graph) {
+      graph.initializer!.push({ name: 'bench.first', dims: [], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(8) });
+      graph.node!.push({ opType: 'Gather', input: ['input_ids', 'bench.first'], output: ['bench.row'], attribute: [int('axis', 1)] });
+      return 'bench.row';
+    },
+  },
+  unet: { path: 'unet/model.onnx', output: 'out_sample', seed: 0, row: () => 'timestep' },
+  vaeDecoder: {
+    path: 'vae_decoder/model.onnx',
+    output: 'sample',
+    seed: 200,
+    // Row 0, computed from the latents: a constant index would let constant folding (level 'basic') fold the Gather.
+    row(graph) {
+      graph.node!.push({ opType: 'ReduceSum', input: ['latent_sample'], output: ['bench.latent_sum'], attribute: [int('keepdims', 0)] });
+      graph.node!.push({ opType: 'Mul', input: ['bench.latent_sum', 'bench.zero'], output: ['bench.latent_zero'] });
+      graph.node!.push({ opType: 'Cast', input: ['bench.latent_zero'], output: ['bench.row'], attribute: [int('to', onnx.TensorProto.DataType.INT32)] });
+      return 'bench.row';
+    },
+  },
+};
 
 export interface BigModelOptions {
   id: string;
   name: string;
   /** Tiny-model variant: other variants, other weights (tables included). */
   variant: number;
-  tables: number;
-  tableBytes: number;
+  /** Bytes of each table, per component; a component without tables is the tiny model's. */
+  tables: Partial<Record<Component, number[]>>;
 }
 
-const ONE_GIB: BigModelOptions = { id: 'bench-1gib', name: 'Bench model (1 GiB)', variant: 3, tables: 16, tableBytes: 64 * MIB };
+const ONE_GIB: BigModelOptions = { id: 'bench-1gib', name: 'Bench model (1 GiB)', variant: 3, tables: { unet: Array<number>(16).fill(64 * MIB) } };
 
 /** A table of small finite floats from a fixed LCG, so no layer can compress or deduplicate it. */
 function table(seed: number, bytes: number): Uint8Array {
@@ -42,24 +80,37 @@ function table(seed: number, bytes: number): Uint8Array {
   return new Uint8Array(values.buffer);
 }
 
-function bigUnet({ variant, tables, tableBytes }: BigModelOptions): Uint8Array {
-  const model = onnx.ModelProto.decode(tinyModelFiles(variant).get('unet/model.onnx')!);
+/** `bytes`, a component graph, plus tables of `sizes` bytes gathered from and added, times 0, to its output. */
+function withTables(bytes: Uint8Array, component: Component, sizes: number[], variant: number): Uint8Array {
+  const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
-  const int = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-  for (const node of graph.node!) node.output = node.output!.map((name) => (name === 'out_sample' ? 'bench.epsilon' : name));
+  const { output, seed, row } = COMPONENTS[component];
+  for (const node of graph.node!) node.output = node.output!.map((name) => (name === output ? 'bench.output' : name));
+  graph.initializer!.push({ name: 'bench.zero', dims: [], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(4) });
+  const index = row(graph);
   let sum = '';
-  for (let k = 0; k < tables; k++) {
-    const seed = (variant - ONE_GIB.variant) * 1000 + k + 1;
-    graph.initializer!.push({ name: `bench.table_${k}`, dims: [ROWS, tableBytes / 4 / ROWS], dataType: onnx.TensorProto.DataType.FLOAT, rawData: table(seed, tableBytes) });
-    graph.node!.push({ opType: 'Gather', input: [`bench.table_${k}`, 'timestep'], output: [`bench.row_${k}`], attribute: [int('axis', 0)] });
-    graph.node!.push({ opType: 'ReduceSum', input: [`bench.row_${k}`], output: [`bench.sum_${k}`], attribute: [int('keepdims', 0)] });
+  for (const [k, tableBytes] of sizes.entries()) {
+    const tableSeed = (variant - ONE_GIB.variant) * 1000 + seed + k + 1;
+    graph.initializer!.push({ name: `bench.table_${k}`, dims: [ROWS, tableBytes / 4 / ROWS], dataType: onnx.TensorProto.DataType.FLOAT, rawData: table(tableSeed, tableBytes) });
+    graph.node!.push({ opType: 'Gather', input: [`bench.table_${k}`, index], output: [`bench.rows_${k}`], attribute: [int('axis', 0)] });
+    graph.node!.push({ opType: 'ReduceSum', input: [`bench.rows_${k}`], output: [`bench.sum_${k}`], attribute: [int('keepdims', 0)] });
     if (sum) graph.node!.push({ opType: 'Add', input: [sum, `bench.sum_${k}`], output: [`bench.total_${k}`] });
     sum = sum ? `bench.total_${k}` : `bench.sum_${k}`;
   }
-  graph.initializer!.push({ name: 'bench.zero', dims: [], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(4) });
   graph.node!.push({ opType: 'Mul', input: [sum, 'bench.zero'], output: ['bench.nothing'] });
-  graph.node!.push({ opType: 'Add', input: ['bench.epsilon', 'bench.nothing'], output: ['out_sample'] });
+  graph.node!.push({ opType: 'Add', input: ['bench.output', 'bench.nothing'], output: [output] });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** The model's files, keyed by path: the tiny model's, with each component that has tables rewritten and its data split off. */
+export function bigModelFiles({ variant, tables }: BigModelOptions): Map<string, Uint8Array> {
+  const files = tinyModelFiles(variant);
+  for (const [component, sizes] of Object.entries(tables) as [Component, number[]][]) {
+    const { path } = COMPONENTS[component];
+    const { graph, data } = externalize(withTables(files.get(path)!, component, sizes, variant), 'model.onnx_data');
+    files.set(path, graph).set(`${dirname(path)}/model.onnx_data`, data);
+  }
+  return files;
 }
 
 /** Writes the model into `dir` unless a complete copy is there; returns what the model server serves. */
@@ -67,9 +118,7 @@ export function writeBigModel(dir: string, options: Partial<BigModelOptions> = {
   const model = { ...ONE_GIB, ...options };
   const manifestPath = join(dir, 'hearth-model.json');
   if (!existsSync(manifestPath)) {
-    const files = tinyModelFiles(model.variant);
-    const { graph, data } = externalize(bigUnet(model), 'model.onnx_data');
-    files.set('unet/model.onnx', graph).set('unet/model.onnx_data', data);
+    const files = bigModelFiles(model);
     const listed: ModelFile[] = [];
     for (const [path, bytes] of files) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -77,8 +126,8 @@ export function writeBigModel(dir: string, options: Partial<BigModelOptions> = {
       listed.push({ path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), ...(path.endsWith('_data') ? { externalData: true as const } : {}) });
     }
     // The manifest last: its presence says the folder is complete.
-    const mib = Math.round((model.tables * model.tableBytes) / MIB);
-    writeFileSync(manifestPath, JSON.stringify({ ...tinyManifest(model.id, model.name, listed), description: `Synthetic bench model: ${mib} MiB of UNet tables` }));
+    const parts = Object.entries(model.tables).map(([component, sizes]) => `${component} ${sizes.reduce((a, b) => a + b, 0) / MIB} MiB`);
+    writeFileSync(manifestPath, JSON.stringify({ ...tinyManifest(model.id, model.name, listed), description: `Synthetic bench model, tables: ${parts.join(', ')}` }));
   }
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
   const files = new Map<string, Body>(manifest.files.map((file) => [file.path, { disk: join(dir, file.path), size: file.size }]));
