@@ -3,7 +3,7 @@ import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
 import { manifest } from '../scripts/tiny-model/configs.ts';
 import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
 import { distinctColours, fractionDifferent } from './pixels.ts';
-import { fillForm, galleryImages, generate, newestPixels } from './studio.ts';
+import { armFault, fillForm, galleryImages, generate, newestPixels } from './studio.ts';
 
 const BUILT_IN = 'Tiny test model';
 const OTHER = 'Tiny test model 2';
@@ -110,7 +110,7 @@ test('a GPU that runs out of memory stops the job with advice and keeps it; in l
   const reference = await newestPixels(page);
 
   await fillForm(page, job);
-  await page.evaluate(() => (window as unknown as { hearthFaults: { arm(plan: unknown): void } }).hearthFaults.arm({ kind: 'out-of-memory', afterStep: 1 }));
+  await armFault(page, 'out-of-memory', 1);
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'out of memory' })).toHaveText(
     'The GPU ran out of memory while generating. Turn on low-memory mode or keep fewer models loaded, then retry.',

@@ -8,7 +8,7 @@ import { manifest } from '../scripts/tiny-model/configs.ts';
 import { externalize } from './external-data.ts';
 import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
 import { chromiumProcesses } from './processes.ts';
-import { galleryImages, generate } from './studio.ts';
+import { galleryImages, generate, saveQueuedJob } from './studio.ts';
 
 const CHUNK = 64 * 1024;
 // The e2e build reads the store's chunk size from the URL, so the ~190 KB UNet data file spans 3 chunks.
@@ -121,19 +121,7 @@ test('a model only the test server has: progress to the total, cached after a re
   await expect.poll(() => usage(page), { message: 'the storage estimate goes down' }).toBeLessThan(before - 300_000);
 
   // A job queued for the deleted model waits for it, and runs as soon as a download brings it back.
-  await page.evaluate(async () => {
-    const settings = { prompt: 'waiting for its model', negativePrompt: '', seed: 3, steps: 1, width: 64, height: 64, guidance: 3, scheduler: 'euler', batchCount: 1 };
-    const job = { id: 'waiting-job', modelId: 'tiny-test-2', settings, createdAt: 1 };
-    await new Promise<void>((resolve, reject) => {
-      const open = indexedDB.open('hearth-state');
-      open.onsuccess = () => {
-        const tx = open.result.transaction('state', 'readwrite');
-        tx.objectStore('state').put({ schema: 2, value: [job] }, 'queue');
-        tx.oncomplete = () => (open.result.close(), resolve());
-        tx.onerror = () => reject(tx.error);
-      };
-    });
-  });
+  await saveQueuedJob(page, { id: 'waiting-job', modelId: 'tiny-test-2', settings: { prompt: 'waiting for its model', seed: 3, steps: 1, width: 64, height: 64 } });
   await page.reload();
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');
   const queued = page.getByRole('region', { name: 'Queue' }).getByRole('listitem');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
 import { maxChannelDiff } from './pixels.ts';
-import { armFault, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, waitForStep } from './studio.ts';
+import { armFault, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, saveQueuedJob, waitForStep } from './studio.ts';
 
 const JOB = { prompt: 'a lighthouse at dusk', negativePrompt: 'fog', width: 128, height: 128, steps: 4, guidance: 3, seed: 11 };
 
@@ -158,19 +158,7 @@ test('closing the browser mid-generation and opening it again resumes the job', 
 
 test('a queued job whose model is gone waits as "model missing" and blocks nothing', async ({ page }) => {
   await openStudio(page);
-  await page.evaluate(async () => {
-    const settings = { prompt: 'orphan', negativePrompt: '', seed: 1, steps: 2, width: 128, height: 128, guidance: 3, scheduler: 'euler', batchCount: 1 };
-    const job = { id: 'orphan-job', modelId: 'deleted-model', settings, createdAt: 1 };
-    await new Promise<void>((resolve, reject) => {
-      const open = indexedDB.open('hearth-state');
-      open.onsuccess = () => {
-        const tx = open.result.transaction('state', 'readwrite');
-        tx.objectStore('state').put({ schema: 2, value: [job] }, 'queue');
-        tx.oncomplete = () => (open.result.close(), resolve());
-        tx.onerror = () => reject(tx.error);
-      };
-    });
-  });
+  await saveQueuedJob(page, { id: 'orphan-job', modelId: 'deleted-model', settings: { prompt: 'orphan', seed: 1, steps: 2, width: 128, height: 128 } });
   await page.reload();
   const queued = page.getByRole('region', { name: 'Queue' }).getByRole('listitem');
   await expect(queued).toHaveCount(1);

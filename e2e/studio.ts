@@ -1,4 +1,6 @@
 import { expect as baseExpect, type Page } from '@playwright/test';
+import type { FaultPlan } from '../src/shared/faults.ts';
+import type { GenerationSettings } from '../src/shared/settings.ts';
 
 // Generation on SwiftShader WebGPU takes seconds to minutes; the bench uses these helpers outside the runner too.
 const expect = baseExpect.configure({ timeout: 180_000 });
@@ -90,7 +92,7 @@ export async function waitForStep(page: Page, step: number): Promise<void> {
 }
 
 /** Arms a fault in the e2e build's worker (see workers/faults.ts). */
-export async function armFault(page: Page, kind: 'destroy-device' | 'throw' | 'hang', afterStep: number): Promise<void> {
+export async function armFault(page: Page, kind: FaultPlan['kind'], afterStep: number): Promise<void> {
   await page.evaluate(([k, s]) => (window as unknown as { hearthFaults: { arm(p: unknown): void } }).hearthFaults.arm({ kind: k, afterStep: s }), [kind, afterStep] as const);
 }
 
@@ -98,4 +100,20 @@ export async function armFault(page: Page, kind: 'destroy-device' | 'throw' | 'h
 export async function lastUnetRuns(page: Page): Promise<number> {
   const text = await page.getByTestId('timings').textContent();
   return Number(/\((\d+) UNet runs\)/.exec(text ?? '')?.[1]);
+}
+
+/** Writes one job straight into the saved queue, as an earlier session would have left it; it shows after a reload. */
+export async function saveQueuedJob(page: Page, job: { id: string; modelId: string; settings: Partial<GenerationSettings> }): Promise<void> {
+  const settings = { negativePrompt: '', guidance: 3, scheduler: 'euler', batchCount: 1, ...job.settings };
+  await page.evaluate(async (saved) => {
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('hearth-state');
+      open.onsuccess = () => {
+        const tx = open.result.transaction('state', 'readwrite');
+        tx.objectStore('state').put({ schema: 2, value: [saved] }, 'queue');
+        tx.oncomplete = () => (open.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+  }, { ...job, settings, createdAt: 1 });
 }
