@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, DownloadError, IntegrityError, QuotaError } from '../../src/shared/errors.ts';
 import type { ModelFile } from '../../src/shared/protocol.ts';
 import { downloadFile, downloadModel, type DownloadProgress, type RemoteModel } from './downloader.ts';
-import { openModelStore } from './model-store.ts';
+import { openModelStore, type ModelStore } from './model-store.ts';
 
 const CHUNK = 1024;
 const BASE = 'https://models.test/m/';
@@ -214,6 +214,35 @@ describe('downloadModel', () => {
     await expect(download).rejects.toMatchObject({ neededBytes: 4200, availableBytes: 4000 });
     expect(server.requests).toHaveLength(0);
     expect(await store.usage()).toEqual({});
+  });
+
+  it('turns the browser refusing a write for lack of space into a QuotaError with the bytes still needed, keeping what was stored', async () => {
+    const { store } = fresh();
+    let appends = 0;
+    const filling: ModelStore = {
+      ...store,
+      async beginFile(modelId, spec) {
+        const writer = await store.beginFile(modelId, spec);
+        return {
+          chunkSize: writer.chunkSize,
+          get offset() {
+            return writer.offset;
+          },
+          async append(parts) {
+            if (++appends === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+            await writer.append(parts);
+          },
+          restart: () => writer.restart(),
+          finish: () => writer.finish(),
+        };
+      },
+    };
+    let estimates = 0;
+    const estimate = async () => (++estimates === 1 ? { quota: 1e9, usage: 0 } : { quota: 5000, usage: 4900 });
+    const download = downloadModel(source('sd', files), filling, { fetch: serve(served).fetch, estimate });
+    await expect(download).rejects.toBeInstanceOf(QuotaError);
+    await expect(download).rejects.toMatchObject({ neededBytes: 4200 - 700 - 1024, availableBytes: 100 });
+    expect(await store.usage(), 'the text encoder and the first UNet chunk stay').toEqual({ sd: 700 + 1024 });
   });
 
   it('counts stored bytes against the quota: a partial file needs only its rest', async () => {

@@ -77,6 +77,18 @@ export async function ensureRoom(needed: number, estimate: () => Promise<Storage
   if (quota !== undefined && usage !== undefined && needed > quota - usage) throw new QuotaError(needed, quota - usage);
 }
 
+/**
+ * The browser refused a write for lack of space (the quota estimate can be
+ * too generous): the same `QuotaError` the pre-check gives, with the bytes
+ * still to store. The chunks already stored stay for a later Resume.
+ */
+async function asQuotaError(error: unknown, modelId: string, total: number, store: ModelStore, estimate = () => navigator.storage.estimate()): Promise<unknown> {
+  if (!(error instanceof DOMException && error.name === 'QuotaExceededError')) return error;
+  const kept = sum((await store.listFiles(modelId)).map((file) => file.bytesWritten));
+  const { quota = 0, usage = 0 } = await estimate();
+  return new QuotaError(total - kept, Math.max(0, quota - usage));
+}
+
 /** Downloads the files of a model that are not stored yet, once the browser's quota shows they fit. */
 export async function downloadModel({ manifest, urls }: RemoteModel, store: ModelStore, options: ModelDownloadOptions = {}): Promise<void> {
   const { onProgress, estimate } = options;
@@ -101,7 +113,11 @@ export async function downloadModel({ manifest, urls }: RemoteModel, store: Mode
       });
     const url = urls[file.path];
     if (url === undefined) throw new DownloadError(file.path, 'the model names no URL for it');
-    await downloadFile(url, manifest.id, file, store, { ...options, onProgress: onFileProgress });
+    try {
+      await downloadFile(url, manifest.id, file, store, { ...options, onProgress: onFileProgress });
+    } catch (error) {
+      throw await asQuotaError(error, manifest.id, total, store, estimate);
+    }
     stored += file.size;
   }
 }
