@@ -195,12 +195,13 @@ async function textOf(chunk: Chunk): Promise<string> {
 function parametersChunk(text: string): Uint8Array {
   // No text chunk may contain NUL: it would end the text early for other readers.
   const clean = text.replaceAll('\0', '');
-  if (!/[^\x00-\xff]/.test(clean)) return chunkOf('tEXt', concat([latin1Bytes(KEYWORD), [0], latin1Bytes(clean)]));
+  if (!/[^\x00-\xff]/.test(clean)) return pngChunk('tEXt', concat([latin1Bytes(KEYWORD), [0], latin1Bytes(clean)]));
   // Flag 0 (uncompressed), method 0, empty language tag, empty translated keyword.
-  return chunkOf('iTXt', concat([latin1Bytes(KEYWORD), [0, 0, 0, 0, 0], new TextEncoder().encode(clean)]));
+  return pngChunk('iTXt', concat([latin1Bytes(KEYWORD), [0, 0, 0, 0, 0], new TextEncoder().encode(clean)]));
 }
 
-function chunkOf(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data and the CRC over type and data. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = concat([[0, 0, 0, 0], latin1Bytes(type), data, [0, 0, 0, 0]]);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);

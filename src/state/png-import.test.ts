@@ -1,18 +1,9 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, withParameters } from '../shared/png-parameters.ts';
+import { pngChunk, withParameters } from '../shared/png-parameters.ts';
 import { importPngSettings, MAX_PNG_BYTES } from './png-import.ts';
 
 const SIZES = { min: 64, max: 512, multiple: 64 };
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
-}
 
 /** A valid 1x1 RGBA PNG without text chunks. */
 function plainPng(): Uint8Array {
@@ -21,7 +12,7 @@ function plainPng(): Uint8Array {
   ihdr.writeUInt32BE(1, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
   const idat = deflateSync(Buffer.from([0, 255, 128, 0, 255]));
-  return new Uint8Array(Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]));
+  return new Uint8Array(Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]));
 }
 
 const file = (bytes: Uint8Array) => new Blob([bytes.slice()]);
