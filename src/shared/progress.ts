@@ -44,3 +44,8 @@ export type Progress =
   /** A finished image, sent at once so a later crash cannot lose it. */
   | { phase: 'image'; jobId: string; image: import('./protocol.ts').GeneratedImage }
   | { phase: 'done'; jobId: string };
+
+const COMPONENT_LABELS: Record<string, string> = { textEncoder: 'text encoder', unet: 'UNet', vaeDecoder: 'VAE decoder' };
+
+/** A pipeline component as `load` and `swap` progress name it, as users read it: `unet` is "UNet". */
+export const componentLabel = (name: string): string => COMPONENT_LABELS[name] ?? name;

@@ -1,4 +1,5 @@
 /** Diagnostics events and the bug-report text built from them. Pure: no DOM, no Svelte. */
+import { componentLabel } from '../shared/progress.ts';
 import type { EngineInfo, EngineMemory, MemoryOptions, RunTimings } from '../shared/protocol.ts';
 
 /** How the current model was loaded, per component: where from (a cache hit is `indexeddb`) and how long it took. */
@@ -13,10 +14,6 @@ export interface JobTimings extends RunTimings {
   stepMs: number[];
 }
 
-const COMPONENT_LABELS: Record<string, string> = { textEncoder: 'text encoder', unet: 'UNet', vaeDecoder: 'VAE decoder' };
-
-/** A pipeline component as users read it: `unet` is "UNet". */
-export const componentLabel = (name: string): string => COMPONENT_LABELS[name] ?? name;
 
 export type DiagnosticEvent =
   | { kind: 'start'; at: number; modelId: string; backend: string; workerStartMs: number; loadMs: number }

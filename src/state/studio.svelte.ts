@@ -2,7 +2,7 @@ import { untrack } from 'svelte';
 import { spawnEngine } from '../engine/client.ts';
 import { Supervisor, type SupervisorEvent } from '../engine/supervisor.ts';
 import { HearthError, InvalidSettingError } from '../shared/errors.ts';
-import type { Progress } from '../shared/progress.ts';
+import { componentLabel, type Progress } from '../shared/progress.ts';
 import type { BackendChoice, EngineInfo, EngineMemory, MemoryOptions, ModelSource } from '../shared/protocol.ts';
 import { validateSettings } from '../shared/settings.ts';
 import { diagnostics } from './diagnostics.svelte.ts';
@@ -10,7 +10,7 @@ import { gallery } from './gallery.svelte.ts';
 import { models } from './models.svelte.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import { readJob, type QueuedJob } from './records.ts';
-import { componentLabel, type JobTimings } from './report.ts';
+import type { JobTimings } from './report.ts';
 import { settings } from './settings.svelte.ts';
 
 export interface LiveProgress {
