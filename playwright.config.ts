@@ -19,6 +19,8 @@ export const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 /** The e2e build (fault hooks compiled in) unless HEARTH_DIST names another. */
 export const DIST = process.env.HEARTH_DIST ?? 'dist-e2e';
 export const PORT = Number(process.env.HEARTH_PORT ?? 4173);
+/** The other fixed ports the specs use, shifted with HEARTH_PORT so two checkouts can run e2e side by side. */
+export const portFor = (defaultPort: number): number => defaultPort - 4173 + PORT;
 
 export default defineConfig({
   testDir: 'e2e',

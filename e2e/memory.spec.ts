@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
 import { manifest } from '../scripts/tiny-model/configs.ts';
+import { portFor } from '../playwright.config.ts';
 import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
 import { distinctColours, fractionDifferent } from './pixels.ts';
 import { armFault, fillForm, galleryImages, generate, newestPixels } from './studio.ts';
@@ -13,7 +14,7 @@ const ALL_THREE = 'text encoder, UNet, VAE decoder';
 let server: ModelServer;
 test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
-  server = await startModelServer(4333);
+  server = await startModelServer(portFor(4333));
   const files = tinyModelFiles(2);
   server.add('tiny-test-2', { manifest: manifest('tiny-test-2', OTHER, listFiles(files)), files });
 });

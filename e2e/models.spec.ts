@@ -2,7 +2,7 @@ import { chromium, expect, test, type BrowserContext, type Page } from '@playwri
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BASE_ARGS, PORT, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
+import { BASE_ARGS, PORT, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
 import { manifest } from '../scripts/tiny-model/configs.ts';
 import { externalize } from './external-data.ts';
@@ -40,7 +40,7 @@ const ARGS = [...BASE_ARGS, ...WEBGPU_ARGS, '--disable-features=StaticStorageQuo
 test.use({ launchOptions: { executablePath, args: ARGS } });
 test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
-  server = await startModelServer(4332);
+  server = await startModelServer(portFor(4332));
 });
 test.afterAll(async () => server.close());
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { DIST } from '../playwright.config.ts';
+import { DIST, portFor } from '../playwright.config.ts';
 import { serve, type ServeOptions } from '../scripts/serve.ts';
 import { chooseBackend, fillForm, galleryImages, generate, openStudio, waitForStep } from './studio.ts';
 
@@ -67,8 +67,8 @@ test.beforeEach(({ page }) => {
 test.afterEach(() => expect(violations, 'the page breaks none of its own CSP').toEqual([]));
 
 test('after one visit, the app opens and generates offline with the server gone', async ({ page, context }) => {
-  const server = await start(4312);
-  await openStudio(page, 'http://127.0.0.1:4312/');
+  const server = await start(portFor(4312));
+  await openStudio(page, `http://127.0.0.1:${portFor(4312)}/`);
   await untilControlled(page);
   await stop(server);
   await context.setOffline(true);
@@ -81,7 +81,7 @@ test('after one visit, the app opens and generates offline with the server gone'
 });
 
 test('on a host without COOP/COEP, the page reloads once after its queue is done and is then isolated', async ({ page, context }) => {
-  const server = await start(4313, { isolate: false });
+  const server = await start(portFor(4313), { isolate: false });
   // The service worker's script is held back until a job runs, so that it takes over mid-generation.
   let release = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
@@ -92,7 +92,7 @@ test('on a host without COOP/COEP, the page reloads once after its queue is done
   await recordUnload(page);
   let loads = 0;
   page.on('load', () => loads++);
-  const first = await page.goto('http://127.0.0.1:4313/');
+  const first = await page.goto(`http://127.0.0.1:${portFor(4313)}/`);
   expect(first!.headers()['cross-origin-embedder-policy'], 'the host sends no isolation headers').toBeUndefined();
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');
   await startLongJob(page, 320);
@@ -119,15 +119,15 @@ test('on a host without COOP/COEP, the page reloads once after its queue is done
 });
 
 test('served under /hearth/, everything loads from there and the app generates', async ({ page }) => {
-  const server = await start(4314, { prefix: '/hearth/' });
+  const server = await start(portFor(4314), { prefix: '/hearth/' });
   const outside: string[] = [];
   page.on('response', (response) => {
     const url = new URL(response.url());
     if (url.protocol === 'http:' && (response.status() >= 400 || !url.pathname.startsWith('/hearth/'))) outside.push(`${response.status()} ${url}`);
   });
-  await openStudio(page, 'http://127.0.0.1:4314/hearth/');
+  await openStudio(page, `http://127.0.0.1:${portFor(4314)}/hearth/`);
   await untilControlled(page);
-  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.scope)).toBe('http://127.0.0.1:4314/hearth/');
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.scope)).toBe(`http://127.0.0.1:${portFor(4314)}/hearth/`);
   await chooseBackend(page, 'CPU (wasm)');
   await generate(page, TINY);
   expect(outside, 'no request leaves /hearth/ or fails').toEqual([]);
@@ -135,13 +135,13 @@ test('served under /hearth/, everything loads from there and the app generates',
 });
 
 test('the manifest is valid and the app is installable', async ({ page }) => {
-  const server = await start(4315);
-  await openStudio(page, 'http://127.0.0.1:4315/');
+  const server = await start(portFor(4315));
+  await openStudio(page, `http://127.0.0.1:${portFor(4315)}/`);
   await untilControlled(page);
   const cdp = await page.context().newCDPSession(page);
   const manifest = await cdp.send('Page.getAppManifest');
   expect(manifest.errors).toEqual([]);
-  expect(manifest.url).toBe('http://127.0.0.1:4315/manifest.webmanifest');
+  expect(manifest.url).toBe(`http://127.0.0.1:${portFor(4315)}/manifest.webmanifest`);
   const data = JSON.parse(manifest.data!);
   expect(data).toMatchObject({ name: 'Hearth', display: 'standalone', start_url: '.', scope: '.' });
   for (const icon of data.icons) {
@@ -172,16 +172,16 @@ test.describe('updates', () => {
   test.afterAll(() => rmSync(v2, { recursive: true, force: true }));
 
   test('a new deploy is offered, waits for the running generation, then reloads into it', async ({ page }) => {
-    let server = await start(4316);
+    let server = await start(portFor(4316));
     await recordUnload(page);
-    await openStudio(page, 'http://127.0.0.1:4316/');
+    await openStudio(page, `http://127.0.0.1:${portFor(4316)}/`);
     await untilControlled(page);
     const v1Id = await buildId(page).textContent();
     expect(v1Id).not.toBe(V2_ID);
     await startLongJob(page, 320);
 
     await stop(server);
-    server = await start(4316, { dir: v2 });
+    server = await start(portFor(4316), { dir: v2 });
     await checkForUpdate(page);
     await expect(footer(page).getByRole('status')).toHaveText('Update available');
     await footer(page).getByRole('button', { name: 'Reload' }).click();
@@ -205,14 +205,14 @@ test.describe('updates', () => {
   });
 
   test('a deploy whose precache cannot complete leaves the running version in charge until it is fixed', async ({ page }) => {
-    let server = await start(4317);
-    await openStudio(page, 'http://127.0.0.1:4317/');
+    let server = await start(portFor(4317));
+    await openStudio(page, `http://127.0.0.1:${portFor(4317)}/`);
     await untilControlled(page);
     const v1Id = await buildId(page).textContent();
 
     await stop(server);
     const refused: string[] = [];
-    server = await start(4317, {
+    server = await start(portFor(4317), {
       dir: v2,
       fail: (path) => {
         if (v2OnlyAssets.has(path)) refused.push(path);
@@ -239,7 +239,7 @@ test.describe('updates', () => {
 
     // Once the deploy is fixed, the same tab is offered it.
     await stop(server);
-    server = await start(4317, { dir: v2 });
+    server = await start(portFor(4317), { dir: v2 });
     await checkForUpdate(page);
     await expect(footer(page).getByRole('status')).toHaveText('Update available');
     await stop(server);
