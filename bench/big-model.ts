@@ -15,7 +15,7 @@ import { externalize } from '../e2e/external-data.ts';
 import type { Body, ServedModel } from '../e2e/model-server.ts';
 import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
 import { manifest as tinyManifest } from '../scripts/tiny-model/configs.ts';
-import type { ModelFile, ModelManifest } from '../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../src/shared/model.ts';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;

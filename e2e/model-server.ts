@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { ModelFile, ModelManifest } from '../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../src/shared/model.ts';
 
 /** A file's bytes, in memory or in a file on disk. */
 export type Body = Uint8Array | { disk: string; size: number };

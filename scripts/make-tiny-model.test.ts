@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelManifest } from '../src/shared/protocol.ts';
+import type { ModelManifest } from '../src/shared/model.ts';
 import { writeTinyModel } from './make-tiny-model.ts';
 import { createRng } from './tiny-model/random.ts';
 import { SEQ_LEN, TEXT_DIM } from './tiny-model/text-encoder.ts';

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ModelFile, ModelManifest } from '../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../src/shared/model.ts';
 import { jsonFile, manifest, MODEL_INDEX, SCHEDULER_CONFIG } from './tiny-model/configs.ts';
 import { createRng, seedFor } from './tiny-model/random.ts';
 import { buildTextEncoder } from './tiny-model/text-encoder.ts';

@@ -4,7 +4,7 @@
  * this worker opens itself (same origin, so no copy through the main thread).
  */
 import { ModelFileError } from '../src/shared/errors.ts';
-import type { ModelFile, ModelSource } from '../src/shared/protocol.ts';
+import type { ModelFile, ModelSource } from '../src/shared/model.ts';
 import { openModelStore, type ModelStore } from './store/model-store.ts';
 
 let store: ModelStore | undefined;

@@ -1,4 +1,4 @@
-import type { ModelFile, ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 
 const DIFFUSERS_VERSION = '0.30.0';
 

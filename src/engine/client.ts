@@ -1,6 +1,6 @@
 import { wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from '../shared/comlink-errors.ts';
-import type { Engine } from '../shared/protocol.ts';
+import type { Engine } from '../shared/engine-api.ts';
 import { trackWorker } from './faults.ts';
 
 /** A running diffusion worker: its API, a way to kill it, and how it died. */

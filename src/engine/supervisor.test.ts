@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { EngineFailedError, ModelFileError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
-import type { Checkpoint, Engine, EngineInfo, Job, MemoryOptions, ModelSource } from '../shared/protocol.ts';
+import type { EngineInfo } from '../shared/backend.ts';
+import type { Engine } from '../shared/engine-api.ts';
+import type { Checkpoint, Job } from '../shared/job.ts';
+import type { ModelSource } from '../shared/model.ts';
+import type { MemoryOptions } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
 import { REASONS, Supervisor, type SupervisorEvent } from './supervisor.ts';
 

@@ -1,7 +1,11 @@
 import { proxy } from 'comlink';
 import { CancelledError, EngineFailedError, HearthError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
-import type { BackendChoice, Checkpoint, EngineInfo, EngineMemory, GenerateResult, Job, MemoryOptions, ModelSource } from '../shared/protocol.ts';
+import type { BackendChoice, EngineInfo } from '../shared/backend.ts';
+import type { EngineMemory, GenerateResult } from '../shared/engine-api.ts';
+import type { Checkpoint, Job } from '../shared/job.ts';
+import type { ModelSource } from '../shared/model.ts';
+import type { MemoryOptions } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
 
 /** What the supervisor tells the UI about the engine's life. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hfFileUrl, hfPointerUrl, parseCatalog, pickVariant, type Catalog, type CatalogEntry } from './catalog.ts';
 import { ConfigError } from './errors.ts';
-import type { AdapterSummary } from './protocol.ts';
+import type { AdapterSummary } from './backend.ts';
 import { SCHEDULERS } from './settings.ts';
 
 const shippedText = readFileSync(new URL('../../public/catalog.json', import.meta.url), 'utf8');

@@ -6,8 +6,9 @@
  */
 import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isScheduler, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
-import type { AdapterSummary, Backend, ModelManifest, SizeRange } from './protocol.ts';
-import { SCHEDULERS } from './settings.ts';
+import type { AdapterSummary, Backend } from './backend.ts';
+import type { ModelManifest } from './model.ts';
+import { SCHEDULERS, type SizeRange } from './settings.ts';
 
 /** Architectures the pipeline knows; `sd15-lcm` UNets take the guidance scale as an extra input (`timestep_cond`). */
 export const FAMILIES = ['sd15', 'sd15-lcm', 'sd21', 'sd-turbo'] as const;

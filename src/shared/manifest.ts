@@ -1,6 +1,6 @@
 import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isScheduler, isString, optionalField } from './json-check.ts';
-import type { ModelFile, ModelManifest } from './protocol.ts';
+import type { ModelFile, ModelManifest } from './model.ts';
 import { SCHEDULERS } from './settings.ts';
 
 const isSha256 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gpuBudget, lowMemoryAdvice, memoryNeeds } from './memory-needs.ts';
-import type { AdapterSummary } from './protocol.ts';
+import type { AdapterSummary } from './backend.ts';
 
 const GiB = 2 ** 30;
 // SD 1.5 fp16 as its catalog entry sizes it.

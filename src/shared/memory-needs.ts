@@ -4,7 +4,7 @@
  * low-memory mode. Pure: the caller passes the adapter and the device memory.
  */
 import { componentLabel } from './progress.ts';
-import type { AdapterSummary } from './protocol.ts';
+import type { AdapterSummary } from './backend.ts';
 
 /** The diffusers folders of the three networks text-to-image loads, and their component names. */
 const NETWORKS = { text_encoder: 'textEncoder', unet: 'unet', vae_decoder: 'vaeDecoder' } as const;

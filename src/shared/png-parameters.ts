@@ -7,8 +7,7 @@
  * PNG:    https://www.w3.org/TR/png-3/
  */
 import { PngParametersError } from './errors.ts';
-import type { SizeRange } from './protocol.ts';
-import { LIMITS, SCHEDULERS, type GenerationSettings, type SchedulerChoice } from './settings.ts';
+import { LIMITS, SCHEDULERS, type GenerationSettings, type SchedulerChoice, type SizeRange } from './settings.ts';
 
 /** The settings `formatParameters` writes; `seed` is the image's own seed. */
 export type ParameterSettings = Pick<

@@ -1,3 +1,5 @@
+import type { Checkpoint, GeneratedImage } from './job.ts';
+
 /** Progress of engine work, one variant per phase; numbers, not prose. */
 export type Progress =
   | {
@@ -38,11 +40,11 @@ export type Progress =
       stepMs: number;
       /** A cheap latent-to-RGB view, RGBA at latent resolution. */
       preview: { width: number; height: number; rgba: Uint8ClampedArray };
-      checkpoint: import('./protocol.ts').Checkpoint;
+      checkpoint: Checkpoint;
     }
   | { phase: 'decode'; jobId: string; imageIndex: number }
   /** A finished image, sent at once so a later crash cannot lose it. */
-  | { phase: 'image'; jobId: string; image: import('./protocol.ts').GeneratedImage }
+  | { phase: 'image'; jobId: string; image: GeneratedImage }
   | { phase: 'done'; jobId: string };
 
 const COMPONENT_LABELS: Record<string, string> = { textEncoder: 'text encoder', unet: 'UNet', vaeDecoder: 'VAE decoder' };

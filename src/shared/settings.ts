@@ -1,5 +1,4 @@
 import { InvalidSettingError } from './errors.ts';
-import type { MemoryOptions, SizeRange } from './protocol.ts';
 
 /** Sampler names as AUTOMATIC1111 writes them into PNG `parameters`. */
 export const SCHEDULERS = {
@@ -12,6 +11,24 @@ export const SCHEDULERS = {
 } as const;
 
 export type SchedulerChoice = keyof typeof SCHEDULERS;
+
+/** Sizes a model supports, in pixels. */
+export interface SizeRange {
+  min: number;
+  max: number;
+  multiple: number;
+}
+
+/** How the engine holds models in GPU memory; chosen in the settings. */
+export interface MemoryOptions {
+  /**
+   * Text encoder, UNet and VAE decoder one at a time, each released before the
+   * next is created, for GPUs that cannot hold all three.
+   */
+  lowMemory: boolean;
+  /** How many models stay loaded, least recently used evicted first. */
+  residentModels: number;
+}
 
 /** What the form holds; a `Job` carries a validated copy. */
 export interface GenerationSettings {

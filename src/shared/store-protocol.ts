@@ -6,7 +6,7 @@
  */
 import type { CatalogEntry } from './catalog.ts';
 import type { Progress } from './progress.ts';
-import type { ModelManifest } from './protocol.ts';
+import type { ModelManifest } from './model.ts';
 
 export type DownloadProgress = Extract<Progress, { phase: 'download' }>;
 

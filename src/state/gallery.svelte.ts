@@ -1,4 +1,4 @@
-import type { GeneratedImage, Job } from '../shared/protocol.ts';
+import type { GeneratedImage, Job } from '../shared/job.ts';
 import { reusableSettings } from './gallery-item.ts';
 import { clearImageRecords, deleteImageRecord, loadImageRecords, saveImageRecord } from './persist.ts';
 import { readGalleryItem, type GalleryItem } from './records.ts';

@@ -5,7 +5,8 @@
  */
 import { pickVariant, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
 import { gpuBudget, lowMemoryAdvice, memoryNeeds } from '../shared/memory-needs.ts';
-import type { EngineInfo, ModelManifest } from '../shared/protocol.ts';
+import type { EngineInfo } from '../shared/backend.ts';
+import type { ModelManifest } from '../shared/model.ts';
 import type { ModelOrigin, StoredFile, StoredModel } from '../shared/store-protocol.ts';
 
 export interface ModelRow {

@@ -5,8 +5,7 @@
  */
 import { PngParametersError } from '../shared/errors.ts';
 import { parseParameters, readParameters } from '../shared/png-parameters.ts';
-import type { SizeRange } from '../shared/protocol.ts';
-import type { GenerationSettings } from '../shared/settings.ts';
+import type { GenerationSettings, SizeRange } from '../shared/settings.ts';
 
 /** Files larger than this are refused unread; a PNG of SD's largest sizes is a few MB. */
 export const MAX_PNG_BYTES = 64 * 1024 * 1024;

@@ -3,8 +3,8 @@
  * versions and checks it; a record that cannot be read is dropped alone, with a
  * reason, never the whole store. Pure: no IndexedDB, no Svelte.
  */
-import type { Checkpoint, Job, MemoryOptions } from '../shared/protocol.ts';
-import { DEFAULT_MEMORY, LIMITS, SCHEDULERS, type GenerationSettings } from '../shared/settings.ts';
+import type { Checkpoint, Job } from '../shared/job.ts';
+import { DEFAULT_MEMORY, LIMITS, SCHEDULERS, type GenerationSettings, type MemoryOptions } from '../shared/settings.ts';
 
 /** v1: the first builds saved bare values; v2 wraps them as `{ schema, value }`. */
 export const SCHEMA_VERSION = 2;

@@ -1,6 +1,8 @@
 /** Diagnostics events and the bug-report text built from them. Pure: no DOM, no Svelte. */
 import { componentLabel } from '../shared/progress.ts';
-import type { EngineInfo, EngineMemory, MemoryOptions, RunTimings } from '../shared/protocol.ts';
+import type { EngineInfo } from '../shared/backend.ts';
+import type { EngineMemory, RunTimings } from '../shared/engine-api.ts';
+import type { MemoryOptions } from '../shared/settings.ts';
 
 /** How the current model was loaded, per component: where from (a cache hit is `indexeddb`) and how long it took. */
 export interface LoadReport {

@@ -1,5 +1,5 @@
-import type { BackendChoice, MemoryOptions } from '../shared/protocol.ts';
-import { DEFAULT_MEMORY, DEFAULT_SETTINGS, randomSeed, type GenerationSettings } from '../shared/settings.ts';
+import type { BackendChoice } from '../shared/backend.ts';
+import { DEFAULT_MEMORY, DEFAULT_SETTINGS, randomSeed, type GenerationSettings, type MemoryOptions } from '../shared/settings.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import { readMemoryOptions, readSettings } from './records.ts';
 

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
-import type { Checkpoint } from '../../src/shared/protocol.ts';
+import type { Checkpoint } from '../../src/shared/job.ts';
 import type { GenerationSettings } from '../../src/shared/settings.ts';
 import { allResident, COMPONENT_FILES, createComponentSession, describeUnet, oneAtATime, wrapSessions, type ComponentName, type RuntimeOptions } from '../runtime/components.ts';
 import type { DiffusionComponents, Shape4 } from './components.ts';

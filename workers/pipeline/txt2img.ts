@@ -1,5 +1,5 @@
 import { CancelledError } from '../../src/shared/errors.ts';
-import type { Checkpoint } from '../../src/shared/protocol.ts';
+import type { Checkpoint } from '../../src/shared/job.ts';
 import type { GenerationSettings } from '../../src/shared/settings.ts';
 import type { DiffusionComponents, Shape4, TextEmbeddings } from './components.ts';
 import { latentPreview } from './image.ts';

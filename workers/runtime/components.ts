@@ -1,6 +1,6 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { ModelFileError } from '../../src/shared/errors.ts';
-import type { Backend } from '../../src/shared/protocol.ts';
+import type { Backend } from '../../src/shared/backend.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';

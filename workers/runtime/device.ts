@@ -1,4 +1,4 @@
-import type { AdapterSummary } from '../../src/shared/protocol.ts';
+import type { AdapterSummary } from '../../src/shared/backend.ts';
 
 export type DeviceResult =
   | { ok: true; device: GPUDevice; adapter: AdapterSummary }

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, DownloadError, IntegrityError, QuotaError } from '../../src/shared/errors.ts';
-import type { ModelFile } from '../../src/shared/protocol.ts';
+import type { ModelFile } from '../../src/shared/model.ts';
 import { downloadFile, downloadModel, type DownloadProgress, type RemoteModel } from './downloader.ts';
 import { openModelStore, type ModelStore } from './model-store.ts';
 

@@ -6,7 +6,7 @@
  * back-off.
  */
 import { CancelledError, DownloadError, QuotaError } from '../../src/shared/errors.ts';
-import type { ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelManifest } from '../../src/shared/model.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
 import type { FileSpec, FileWriter, ModelStore } from './model-store.ts';
 

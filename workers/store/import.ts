@@ -16,7 +16,7 @@
 import { ModelFileError } from '../../src/shared/errors.ts';
 import { parsePythonJson } from '../../src/shared/json-check.ts';
 import { OPTIONAL_FILES, parseManifest, REQUIRED_FILES, requireModelFiles } from '../../src/shared/manifest.ts';
-import type { ModelFile, ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 import type { PickedFile } from '../../src/shared/store-protocol.ts';
 import { ensureRoom } from './downloader.ts';
 import type { FileSpec, ModelStore } from './model-store.ts';

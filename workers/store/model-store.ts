@@ -14,7 +14,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createStore, del, delMany, get, keys, promisifyRequest, set, values, type UseStore } from 'idb-keyval';
 import { IntegrityError, ModelFileError } from '../../src/shared/errors.ts';
-import type { ModelFile } from '../../src/shared/protocol.ts';
+import type { ModelFile } from '../../src/shared/model.ts';
 
 export const DEFAULT_CHUNK_SIZE = 64 * 2 ** 20;
 

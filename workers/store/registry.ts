@@ -5,7 +5,7 @@
  * idb-keyval cannot add a store to an existing one.
  */
 import { createStore, del, get, set, values } from 'idb-keyval';
-import type { ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelManifest } from '../../src/shared/model.ts';
 import type { ModelOrigin, StoredModel } from '../../src/shared/store-protocol.ts';
 
 /** One known model, as saved. */

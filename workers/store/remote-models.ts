@@ -10,7 +10,7 @@ import { ConfigError, DownloadError } from '../../src/shared/errors.ts';
 import { isObject, parsePythonJson } from '../../src/shared/json-check.ts';
 import { parseLfsPointer, type LfsPointer } from '../../src/shared/lfs-pointer.ts';
 import { parseManifest, requireModelFiles } from '../../src/shared/manifest.ts';
-import type { ModelFile, ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 import type { RemoteModel } from './downloader.ts';
 
 type Fetch = typeof fetch;

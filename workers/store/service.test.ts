@@ -6,7 +6,7 @@ import { externalize } from '../../e2e/external-data.ts';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { manifest as tinyManifest } from '../../scripts/tiny-model/configs.ts';
 import { CancelledError } from '../../src/shared/errors.ts';
-import type { ModelFile } from '../../src/shared/protocol.ts';
+import type { ModelFile } from '../../src/shared/model.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
 import { openModelStore } from './model-store.ts';
 import { openRegistry } from './registry.ts';

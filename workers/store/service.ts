@@ -5,7 +5,7 @@
  */
 import { ConfigError, ModelFileError } from '../../src/shared/errors.ts';
 import { REQUIRED_FILES } from '../../src/shared/manifest.ts';
-import type { ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelManifest } from '../../src/shared/model.ts';
 import type { DownloadProgress, ModelOrigin, StoreApi, StoredModel, StoreOptions } from '../../src/shared/store-protocol.ts';
 import { downloadModel, type RemoteModel } from './downloader.ts';
 import { importModel } from './import.ts';

@@ -1,0 +1,28 @@
+/** Which ORT execution provider runs the model, and on what hardware. */
+
+/** Which ORT execution provider runs the model. */
+export type Backend = 'webgpu' | 'wasm';
+
+/** What the user asked for: a backend, or whatever the device can do best. */
+export type BackendChoice = 'auto' | Backend;
+
+/** The GPU adapter as the browser describes it. */
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  features: string[];
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** What the engine runs on, decided once per worker. */
+export interface EngineInfo {
+  backend: Backend;
+  adapter?: AdapterSummary;
+  /** Why the engine runs on wasm when WebGPU was possible to ask for. */
+  fallbackReason?: string;
+  ortVersion: string;
+  crossOriginIsolated: boolean;
+  threads: number;
+}

@@ -1,0 +1,57 @@
+/**
+ * The one typed corridor between the main thread and the diffusion worker.
+ * `src/` imports only these types from the worker side; the worker exposes an
+ * object implementing `Engine` through comlink.
+ */
+import type { BackendChoice, EngineInfo } from './backend.ts';
+import type { Checkpoint, Job } from './job.ts';
+import type { ModelSource } from './model.ts';
+import type { Progress } from './progress.ts';
+import type { MemoryOptions } from './settings.ts';
+
+/** Time spent inside `session.run` versus the whole call, for the bench. */
+export interface RunTimings {
+  totalMs: number;
+  sessionRunMs: number;
+  unetRuns: number;
+}
+
+export interface GenerateResult {
+  timings: RunTimings;
+}
+
+/** A model whose sessions the engine holds, for diagnostics. */
+export interface ResidentModel {
+  modelId: string;
+  lowMemory: boolean;
+  /** Components whose sessions are alive now: all three, or at most one in low-memory mode. */
+  components: string[];
+}
+
+/** What the engine holds right now. */
+export interface EngineMemory {
+  /** Most recently used first. */
+  resident: ResidentModel[];
+  /** Buffers the app's own GPU device holds (created, not yet destroyed or collected); absent on wasm. */
+  gpuBuffers?: { count: number; bytes: number };
+}
+
+/** The diffusion worker's API. Every call is serialised inside the worker. */
+export interface Engine {
+  /** Picks the backend, owns the GPU device; call once per worker. */
+  init(choice: BackendChoice, onDeviceLost: (reason: string) => void): Promise<EngineInfo>;
+  /**
+   * Makes a model ready to generate: a resident one is only marked used;
+   * otherwise the least recently used models beyond `residentModels - 1` are
+   * released first, then its sessions are created.
+   */
+  loadModel(source: ModelSource, options: MemoryOptions, onProgress: (progress: Progress) => void): Promise<void>;
+  /** Runs a job, resuming after `resume.step` when given. */
+  generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult>;
+  /** Stops the running job after the step in flight. */
+  cancel(jobId: string): void;
+  /** What is resident and the GPU buffers held. */
+  memory(): EngineMemory;
+  /** Releases every session. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,36 @@
+/** A model as its manifest describes it, and where the worker finds its files. */
+import type { GenerationSettings, SizeRange } from './settings.ts';
+
+/** One file of a model, as its manifest lists it. */
+export interface ModelFile {
+  path: string;
+  size: number;
+  sha256: string;
+  /**
+   * True for an external-data file (`weights.pb`, `model.onnx_data`) of the
+   * `.onnx` graph in the same folder; ORT gets it under its path relative to
+   * that folder, the name the graph records.
+   */
+  externalData?: true;
+}
+
+/** A model's manifest (`hearth-model.json`), checked by `parseManifest`. */
+export interface ModelManifest {
+  id: string;
+  name: string;
+  description: string;
+  precision: 'fp32' | 'fp16';
+  files: ModelFile[];
+  vaeScalingFactor: number;
+  defaults: Pick<GenerationSettings, 'width' | 'height' | 'steps' | 'guidance' | 'scheduler'>;
+  sizes: SizeRange;
+}
+
+/**
+ * Where the diffusion worker finds a model's files: a folder URL holding
+ * `hearth-model.json` (the built-in model, served by the app), or the model
+ * store in IndexedDB, which the worker reads itself (same origin).
+ */
+export type ModelSource =
+  | { kind: 'url'; baseUrl: string; manifest: ModelManifest }
+  | { kind: 'store'; modelId: string; manifest: ModelManifest };
