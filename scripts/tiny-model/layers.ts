@@ -1,4 +1,4 @@
-import { floatAttr, type GraphBuilder } from './onnx-graph.ts';
+import { DType, floatAttr, type GraphBuilder } from './onnx-graph.ts';
 
 /** Conv options: `gain` scales the He-style init so activations stay O(1). */
 export interface ConvOptions {
@@ -31,7 +31,8 @@ function blurredMixing(g: GraphBuilder, pairs: number, std: number): number[] {
 
 /** Nearest 2x upsample exactly as torch exports F.interpolate(scale_factor=2). */
 export function upsample2x(g: GraphBuilder, x: string): string {
-  const scales = g.initializer('upsample.scales', [4], [1, 1, 2, 2]);
+  // Resize takes its scales as float32 whatever the model's precision.
+  const scales = g.initializer('upsample.scales', [4], [1, 1, 2, 2], DType.float);
   return g.node('Resize', [x, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
 }
 
@@ -48,12 +49,12 @@ export function silu(g: GraphBuilder, x: string): string {
 }
 
 /** GroupNorm as torch.onnx exports it (no GroupNormalization op), so the graph has the ops real SD exports have. */
-export function groupNorm(g: GraphBuilder, x: string, name: string, channels: number, groups: number): string {
+export function groupNorm(g: GraphBuilder, x: string, name: string, channels: number, groups: number, epsilon = 1e-5): string {
   const shape = g.node('Shape', [x]);
   const grouped = g.node('Reshape', [x, g.int64s(`${name}.groups`, [0, groups, -1])]);
   const ones = g.initializer(`${name}.instance_scale`, [groups], new Array<number>(groups).fill(1));
   const zeros = g.initializer(`${name}.instance_bias`, [groups], new Array<number>(groups).fill(0));
-  const normed = g.node('InstanceNormalization', [grouped, ones, zeros], { epsilon: floatAttr(1e-5) });
+  const normed = g.node('InstanceNormalization', [grouped, ones, zeros], { epsilon: floatAttr(epsilon) });
   const restored = g.node('Reshape', [normed, shape]);
   const gamma = g.random(`${name}.weight`, [channels, 1, 1], 0.1, 1);
   const beta = g.random(`${name}.bias`, [channels, 1, 1], 0.1);

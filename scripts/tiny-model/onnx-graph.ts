@@ -3,9 +3,10 @@ import type { Rng } from './random.ts';
 
 const { onnx } = onnxProto;
 
-/** ONNX element types used by the tiny models. */
+/** ONNX element types used by the generated models. */
 export const DType = {
   float: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
 } as const;
@@ -45,6 +46,30 @@ function int64Bytes(values: readonly number[]): Uint8Array {
   return new Uint8Array(view.buffer);
 }
 
+/** A weight or constant as the graph records it; `bytes` gives its raw little-endian data. */
+export interface Initializer {
+  name: string;
+  dims: number[];
+  dataType: number;
+  /** Bytes of the data, known before they are produced, so a writer can lay out the file first. */
+  byteLength: number;
+  bytes(): Uint8Array;
+}
+
+/** The graph without its weights: nodes, I/O and opset, ready to encode. */
+export interface GraphSkeleton {
+  model: onnxProto.onnx.IModelProto;
+  graph: onnxProto.onnx.IGraphProto;
+}
+
+const eager = (name: string, dims: number[], dataType: number, data: Uint8Array): Initializer => ({
+  name,
+  dims,
+  dataType,
+  byteLength: data.length,
+  bytes: () => data,
+});
+
 function valueInfo(name: string, elemType: number, dims: readonly (number | string)[]): onnxProto.onnx.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
@@ -53,7 +78,7 @@ function valueInfo(name: string, elemType: number, dims: readonly (number | stri
 /** Collects nodes, weights and I/O of one ONNX graph, then encodes it as an opset-17 model. */
 export class GraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
-  private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  protected readonly initializers: Initializer[] = [];
   private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
   private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private readonly used = new Map<string, number>();
@@ -74,12 +99,13 @@ export class GraphBuilder {
     return output;
   }
 
-  /** Adds a float32 weight. */
-  initializer(name: string, dims: number[], data: ArrayLike<number>): string {
+  /** Adds a float32 weight; Resize scales and the like pass `DType.float` so they stay float32 in any model. */
+  initializer(name: string, dims: number[], data: ArrayLike<number>, dataType: number = DType.float): string {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (data.length !== expected) throw new Error(`${name}: ${data.length} values for dims [${dims}]`);
+    if (dataType !== DType.float) throw new Error(`${name}: this builder writes float32 weights only`);
     const unique = this.fresh(name);
-    this.initializers.push({ name: unique, dims, dataType: DType.float, rawData: float32Bytes(data) });
+    this.initializers.push(eager(unique, dims, DType.float, float32Bytes(data)));
     return unique;
   }
 
@@ -93,7 +119,7 @@ export class GraphBuilder {
   /** Adds an int64 constant, for shapes and axes. */
   int64s(name: string, values: number[]): string {
     const unique = this.fresh(name);
-    this.initializers.push({ name: unique, dims: [values.length], dataType: DType.int64, rawData: int64Bytes(values) });
+    this.initializers.push(eager(unique, [values.length], DType.int64, int64Bytes(values)));
     return unique;
   }
 
@@ -113,16 +139,22 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
-  /** The serialized ModelProto. */
+  /** Every initializer, in the order the graph records them. */
+  weights(): readonly Initializer[] {
+    return this.initializers;
+  }
+
+  /** The model and its graph without initializers, for writers that stream the weights. */
+  skeleton(graphName: string, producerName = 'hearth-make-tiny-model'): GraphSkeleton {
+    const graph = { name: graphName, node: this.nodes, input: this.inputs, output: this.outputs };
+    const model = { irVersion: IR_VERSION, producerName, producerVersion: '1', opsetImport: [{ domain: '', version: OPSET }], graph };
+    return { model, graph };
+  }
+
+  /** The serialized ModelProto, weights included. */
   encode(graphName: string): Uint8Array {
-    const graph = { name: graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
-    const model = {
-      irVersion: IR_VERSION,
-      producerName: 'hearth-make-tiny-model',
-      producerVersion: '1',
-      opsetImport: [{ domain: '', version: OPSET }],
-      graph,
-    };
-    return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+    const { model, graph } = this.skeleton(graphName);
+    const initializer = this.initializers.map(({ name, dims, dataType, bytes }) => ({ name, dims, dataType, rawData: bytes() }));
+    return onnx.ModelProto.encode(onnx.ModelProto.create({ ...model, graph: { ...graph, initializer } })).finish();
   }
 }
