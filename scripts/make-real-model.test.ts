@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest, requireModelFiles } from '../src/shared/manifest.ts';
-import type { ModelManifest } from '../src/shared/protocol.ts';
+import type { ModelManifest } from '../src/shared/model.ts';
 import { architecture, ARCHITECTURES, type ArchitectureId } from './real-model/architectures.ts';
 import type { Precision } from './real-model/graph.ts';
 import { writeRealModel } from './real-model/model-folder.ts';

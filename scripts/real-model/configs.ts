@@ -3,7 +3,7 @@
  * model repos ship it, the tokenizer settings that pick the pad token, and the
  * manifest's defaults.
  */
-import type { ModelFile, ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 import { jsonFile, MODEL_INDEX, SCHEDULER_CONFIG, VAE_SCALING_FACTOR } from '../tiny-model/configs.ts';
 import { END_TOKEN, START_TOKEN } from '../tiny-model/tokenizer.ts';
 import type { Architecture, ArchitectureId } from './architectures.ts';

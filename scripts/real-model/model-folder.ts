@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelFile, ModelManifest } from '../../src/shared/protocol.ts';
+import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 import { seedFor } from '../tiny-model/random.ts';
 import { architecture, type ArchitectureId } from './architectures.ts';
 import { jsonFile } from '../tiny-model/configs.ts';

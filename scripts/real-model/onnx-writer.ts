@@ -12,7 +12,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import type { ModelFile } from '../../src/shared/protocol.ts';
+import type { ModelFile } from '../../src/shared/model.ts';
 import type { GraphBuilder, Initializer } from '../tiny-model/onnx-graph.ts';
 
 const { onnx } = onnxProto;
