@@ -3,8 +3,9 @@ import { DeviceLostError, GpuMemoryError, UnsupportedModelError } from '../src/s
 import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import type { EngineInfo } from '../src/shared/backend.ts';
+import type { Checkpoint } from '../src/shared/checkpoint.ts';
 import type { Engine, GenerateResult } from '../src/shared/engine-api.ts';
-import type { Checkpoint, Job } from '../src/shared/job.ts';
+import type { Job } from '../src/shared/job.ts';
 import type { ModelSource } from '../src/shared/model.ts';
 import { validateSettings } from '../src/shared/settings.ts';
 import { externalDataOf, readModelBlob, readModelBytes, readOptionalText, readText } from './model-files.ts';

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { EngineFailedError, ModelFileError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
+import type { Checkpoint } from '../shared/checkpoint.ts';
 import type { Engine } from '../shared/engine-api.ts';
-import type { Checkpoint, Job } from '../shared/job.ts';
+import type { Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
 import type { MemoryOptions } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
@@ -41,7 +42,15 @@ function fakeWorkers(faults: Fault[]) {
         resumedFrom.push(resume?.step);
         const first = (resume?.step ?? 0) + 1;
         for (let step = first; step <= 4; step++) {
-          const checkpoint = { jobId: 'job', imageIndex: 0, step, latents: new Float32Array(1), scheduler: {}, generator: {} };
+          const checkpoint: Checkpoint = {
+            build: 'test',
+            jobId: 'job',
+            imageIndex: 0,
+            step,
+            latents: new Float32Array(1),
+            scheduler: { className: 'EulerDiscreteScheduler', numInferenceSteps: 4, stepIndex: step, beginIndex: null },
+            generator: { mt: new Uint32Array(1), index: 0, nextNormal: null },
+          };
           onProgress({ phase: 'denoise', jobId: 'job', imageIndex: 0, step, steps: 4, stepMs: 1, preview: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, checkpoint });
           if (step === first && fault === 'crash') crash('The engine crashed (boom).');
           if (step === first && fault === 'lose-device') lose();

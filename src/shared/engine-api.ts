@@ -4,7 +4,8 @@
  * object implementing `Engine` through comlink.
  */
 import type { BackendChoice, EngineInfo } from './backend.ts';
-import type { Checkpoint, Job } from './job.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import type { Job } from './job.ts';
 import type { ModelSource } from './model.ts';
 import type { Progress } from './progress.ts';
 import type { MemoryOptions } from './settings.ts';

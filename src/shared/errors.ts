@@ -158,6 +158,14 @@ export class GpuMemoryError extends HearthError {
   }
 }
 
+/** A saved checkpoint does not fit the job or this build (older build, damaged record); the job restarts from step 0. */
+export class CheckpointError extends HearthError {
+  readonly code = 'checkpoint';
+  constructor(readonly reason: string) {
+    super(`The saved progress could not be used: ${reason}.`);
+  }
+}
+
 export type HearthErrorCode =
   | ConfigError['code']
   | InvalidSettingError['code']
@@ -171,6 +179,7 @@ export type HearthErrorCode =
   | PngParametersError['code']
   | EngineFailedError['code']
   | GpuMemoryError['code']
+  | CheckpointError['code']
   | CancelledError['code'];
 
 /** The structured-cloneable form of an error, as it crosses a worker boundary. */
@@ -190,6 +199,7 @@ const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
   'device-lost': DeviceLostError,
   'engine-failed': EngineFailedError,
   'gpu-memory': GpuMemoryError,
+  checkpoint: CheckpointError,
   download: DownloadError,
   integrity: IntegrityError,
   quota: QuotaError,

@@ -1,4 +1,4 @@
-/** A generation: the job as queued, its resumable state, and the images it makes. */
+/** A generation: the job as queued and the images it makes (its resumable state is in checkpoint.ts). */
 import type { GenerationSettings } from './settings.ts';
 
 /** A queued or running generation. Saved before anything runs. */
@@ -7,16 +7,6 @@ export interface Job {
   modelId: string;
   settings: GenerationSettings;
   createdAt: number;
-}
-
-/** Everything needed to resume a job exactly after `step` steps completed. */
-export interface Checkpoint {
-  jobId: string;
-  imageIndex: number;
-  step: number;
-  latents: Float32Array;
-  scheduler: unknown;
-  generator: unknown;
 }
 
 /** A finished image as RGBA pixels plus its PNG. */

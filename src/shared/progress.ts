@@ -1,4 +1,5 @@
-import type { Checkpoint, GeneratedImage } from './job.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import type { GeneratedImage } from './job.ts';
 
 /** Progress of engine work, one variant per phase; numbers, not prose. */
 export type Progress =

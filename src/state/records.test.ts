@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CURRENT_BUILD, MT_WORDS } from '../shared/checkpoint.ts';
 import { DEFAULT_SETTINGS } from '../shared/settings.ts';
 import { readGalleryItem, readJob, readSettings, SCHEMA_VERSION, wrap, readMemoryOptions } from './records.ts';
 
@@ -26,12 +27,31 @@ describe('saved records', () => {
     expect(result.ok && result.value.scheduler).toBe('euler');
   });
 
-  it('read a job and keep its checkpoint, or drop a broken one', () => {
-    const job = { id: 'j', modelId: 'tiny-test', settings: defaults, createdAt: 5 };
-    const checkpoint = { jobId: 'j', imageIndex: 0, step: 2, latents: new Float32Array(4), scheduler: {}, generator: {} };
+  it('read a job and keep a checkpoint that fits it', () => {
+    const job = { id: 'j', modelId: 'tiny-test', settings: { ...defaults, steps: 4, width: 64, height: 64 }, createdAt: 5 };
+    const checkpoint = {
+      build: CURRENT_BUILD,
+      jobId: 'j',
+      imageIndex: 0,
+      step: 2,
+      latents: new Float32Array(4 * 8 * 8),
+      scheduler: { className: 'EulerDiscreteScheduler', numInferenceSteps: 4, stepIndex: 2, beginIndex: null },
+      generator: { mt: new Uint32Array(MT_WORDS), index: 3, nextNormal: null },
+    };
     expect(readJob(wrap({ ...job, checkpoint }))).toEqual({ ok: true, value: { ...job, checkpoint } });
-    expect(readJob(wrap({ ...job, checkpoint: { step: 'x' } }))).toEqual({ ok: true, value: job });
+  });
+
+  it('keep a job whose checkpoint does not fit, without the checkpoint, saying why', () => {
+    const job = { id: 'j', modelId: 'tiny-test', settings: { ...defaults, steps: 4, width: 64, height: 64 }, createdAt: 5 };
+    const checkpoint = { build: CURRENT_BUILD, jobId: 'j', imageIndex: 0, step: 2, latents: new Float32Array(4 * 8 * 8), scheduler: {}, generator: {} };
+    expect(readJob(wrap({ ...job, checkpoint }))).toEqual({ ok: true, value: job, checkpointDropped: 'its scheduler "undefined" is unknown' });
+    expect(readJob(wrap({ ...job, checkpoint: { step: 'x' } }))).toMatchObject({ ok: true, value: job, checkpointDropped: expect.any(String) });
     expect(readJob(wrap({ id: 'j' })).ok).toBe(false);
+  });
+
+  it('keep the error of a job that failed, so it waits for Retry', () => {
+    const job = { id: 'j', modelId: 'tiny-test', settings: defaults, createdAt: 5, error: 'Model file unet/model.onnx: is broken' };
+    expect(readJob(wrap(job))).toEqual({ ok: true, value: job });
   });
 
   it('read an image only with its PNG blob', () => {

@@ -3,7 +3,8 @@
  * versions and checks it; a record that cannot be read is dropped alone, with a
  * reason, never the whole store. Pure: no IndexedDB, no Svelte.
  */
-import type { Checkpoint, Job } from '../shared/job.ts';
+import { checkCheckpoint, type Checkpoint } from '../shared/checkpoint.ts';
+import type { Job } from '../shared/job.ts';
 import { DEFAULT_MEMORY, LIMITS, SCHEDULERS, type GenerationSettings, type MemoryOptions } from '../shared/settings.ts';
 
 /** v1: the first builds saved bare values; v2 wraps them as `{ schema, value }`. */
@@ -19,7 +20,12 @@ export type ReadResult<T> = { ok: true; value: T; migratedFrom?: number } | { ok
 /** A job waiting or running, with the newest checkpoint it reached. */
 export interface QueuedJob extends Job {
   checkpoint?: Checkpoint;
+  /** Why its last run failed; it waits in the queue for Retry or Remove. */
+  error?: string;
 }
+
+/** A saved job, and why its checkpoint was dropped when it did not fit. */
+export type JobReadResult = (ReadResult<QueuedJob> & { ok: true; checkpointDropped?: string }) | { ok: false; reason: string };
 
 /** One generated image as the gallery keeps it. */
 export interface GalleryItem {
@@ -94,8 +100,8 @@ export function readMemoryOptions(raw: unknown): MemoryOptions {
   };
 }
 
-/** Reads one saved job; a checkpoint that does not fit the job is dropped, the job kept. */
-export function readJob(raw: unknown): ReadResult<QueuedJob> {
+/** Reads one saved job; a checkpoint that does not fit the job or this build is dropped, the job kept. */
+export function readJob(raw: unknown): JobReadResult {
   const record = unwrap(raw);
   if (!record.ok) return record;
   const job = record.value;
@@ -103,10 +109,11 @@ export function readJob(raw: unknown): ReadResult<QueuedJob> {
     return { ok: false, reason: 'it is not a job' };
   }
   const queued: QueuedJob = { id: job.id, modelId: job.modelId, settings: job.settings, createdAt: isFiniteNumber(job.createdAt) ? job.createdAt : 0 };
-  const checkpoint = job.checkpoint;
-  if (isObject(checkpoint) && checkpoint.latents instanceof Float32Array && isFiniteNumber(checkpoint.step) && isFiniteNumber(checkpoint.imageIndex)) {
-    queued.checkpoint = checkpoint as unknown as Checkpoint;
-  }
+  if (typeof job.error === 'string') queued.error = job.error;
+  if (job.checkpoint === undefined) return { ok: true, value: queued, migratedFrom: record.migratedFrom };
+  const check = checkCheckpoint(job.checkpoint, queued);
+  if (!check.ok) return { ok: true, value: queued, migratedFrom: record.migratedFrom, checkpointDropped: check.reason };
+  queued.checkpoint = check.checkpoint;
   return { ok: true, value: queued, migratedFrom: record.migratedFrom };
 }
 

@@ -235,7 +235,8 @@ class Studio {
     for (const entry of list) {
       const result = readJob(entry);
       if (result.ok) jobs.push(result.value);
-      else this.notify(`A queued job could not be read and was dropped (${result.reason}).`);
+      if (result.ok && result.checkpointDropped) this.notify(`The saved progress of "${result.value.settings.prompt}" could not be used (${result.checkpointDropped}); it starts again from step 0.`);
+      if (!result.ok) this.notify(`A queued job could not be read and was dropped (${result.reason}).`);
     }
     this.queue = jobs;
     const resumable = jobs.find((job) => job.checkpoint);
@@ -288,9 +289,16 @@ class Studio {
     const stepMs: number[] = [];
     const saves: Promise<void>[] = [];
     try {
-      const result = await this.#supervisor.run(job, model, (progress) => this.#onProgress(job, progress, stepMs, saves), {
-        signal: this.#controller.signal,
-        resume: job.checkpoint,
+      const run = () =>
+        this.#supervisor.run(job, model, (progress) => this.#onProgress(job, progress, stepMs, saves), {
+          signal: this.#controller!.signal,
+          resume: job.checkpoint,
+        });
+      const result = await run().catch((error: unknown) => {
+        if (!(error instanceof HearthError && error.code === 'checkpoint')) throw error;
+        this.notify(`${error.message} "${job.settings.prompt}" starts again from step 0.`);
+        job.checkpoint = undefined;
+        return run();
       });
       this.lastTimings = { ...result.timings, stepMs };
       this.status = 'Ready';

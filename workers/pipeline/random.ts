@@ -1,7 +1,9 @@
 // Replays PyTorch's CPU generator so a seed gives the same latents here as
 // `torch.manual_seed(seed); torch.randn(n)` does for diffusers on x86.
 
-const N = 624;
+import { MT_WORDS, type GeneratorState } from '../../src/shared/checkpoint.ts';
+
+const N = MT_WORDS;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
 const TWO_PI = 2 * Math.PI;
@@ -35,16 +37,6 @@ export interface NoiseSource {
   randn(n: number): Float32Array;
 }
 
-/** Snapshot of a TorchGenerator; structured-cloneable. */
-export interface TorchGeneratorState {
-  /** The 624 mt19937 state words. */
-  mt: Uint32Array;
-  /** Next word to temper; 624 means the words must be regenerated first. */
-  index: number;
-  /** Second Box-Muller sample cached by the scalar path, or null. */
-  nextNormal: number | null;
-}
-
 /** PyTorch's CPU generator: mt19937 plus ATen's normal kernel, bit-identical to x86 torch. */
 export class TorchGenerator implements NoiseSource {
   private readonly mt = new Uint32Array(N);
@@ -63,19 +55,19 @@ export class TorchGenerator implements NoiseSource {
   }
 
   /** Generator that continues exactly where `state` was taken. */
-  static fromState(state: TorchGeneratorState): TorchGenerator {
+  static fromState(state: GeneratorState): TorchGenerator {
     const gen = new TorchGenerator(0);
     gen.setState(state);
     return gen;
   }
 
   /** Copy of the current state. */
-  getState(): TorchGeneratorState {
+  getState(): GeneratorState {
     return { mt: this.mt.slice(), index: this.index, nextNormal: this.nextNormal };
   }
 
   /** Restore a state taken by getState. */
-  setState(state: TorchGeneratorState): void {
+  setState(state: GeneratorState): void {
     const { mt, index } = state;
     if (mt.length !== N || !Number.isInteger(index) || index < 0 || index > N) {
       throw new RangeError('invalid TorchGenerator state');

@@ -1,8 +1,9 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
-import type { Checkpoint } from '../../src/shared/job.ts';
-import type { GenerationSettings } from '../../src/shared/settings.ts';
+import { checkCheckpoint, type Checkpoint } from '../../src/shared/checkpoint.ts';
+import { CheckpointError } from '../../src/shared/errors.ts';
+import { SCHEDULERS, type GenerationSettings, type SchedulerChoice } from '../../src/shared/settings.ts';
 import { allResident, COMPONENT_FILES, createComponentSession, describeUnet, oneAtATime, wrapSessions, type ComponentName, type RuntimeOptions } from '../runtime/components.ts';
 import type { DiffusionComponents, Shape4 } from './components.ts';
 import { TorchGenerator } from './random.ts';
@@ -113,6 +114,21 @@ describe('txt2img with the tiny model on wasm', () => {
     const resumed = await run({}, structuredClone(full.checkpoints[1]));
     expect(resumed.unetInputs.length).toBe(settings.steps - 2);
     expect(resumed.samples[0]).toEqual(full.samples[0]);
+  });
+
+  it.each(Object.keys(SCHEDULERS) as SchedulerChoice[])('writes %s checkpoints that pass the checkpoint check at every step', async (scheduler) => {
+    const { checkpoints } = await run({ scheduler });
+    const job = { id: 'job', settings };
+    for (const checkpoint of checkpoints) {
+      expect(checkCheckpoint(structuredClone(checkpoint), job)).toMatchObject({ ok: true });
+    }
+  });
+
+  it('refuses a checkpoint of another sampler before it runs a step', async () => {
+    const { checkpoints } = await run({ scheduler: 'ddim' });
+    const resumed = run({ scheduler: 'euler' }, checkpoints[1]);
+    await expect(resumed).rejects.toBeInstanceOf(CheckpointError);
+    await expect(resumed).rejects.toMatchObject({ reason: expect.stringContaining('DDIMScheduler') });
   });
 
   it('gives different images for different seeds and the same for the same seed', async () => {

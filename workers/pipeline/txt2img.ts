@@ -1,14 +1,11 @@
-import { CancelledError } from '../../src/shared/errors.ts';
-import type { Checkpoint } from '../../src/shared/job.ts';
+import { checkCheckpoint, CURRENT_BUILD, LATENT_CHANNELS, VAE_FACTOR, type Checkpoint } from '../../src/shared/checkpoint.ts';
+import { CancelledError, CheckpointError } from '../../src/shared/errors.ts';
 import type { GenerationSettings } from '../../src/shared/settings.ts';
 import type { DiffusionComponents, Shape4, TextEmbeddings } from './components.ts';
 import { latentPreview } from './image.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, schedulerConfigFor, type SchedulerConfig } from './schedulers/index.ts';
 import type { ClipTokenizer } from './tokenizer.ts';
-
-export const LATENT_CHANNELS = 4;
-export const VAE_FACTOR = 8;
 
 export interface Txt2ImgModel {
   components: DiffusionComponents;
@@ -76,7 +73,8 @@ export function initialLatents(generator: TorchGenerator, count: number, initNoi
 /**
  * Text to image: for each image of the batch, the denoising loop from a seed
  * (or from `resume`), then VAE decode. Every step reports a checkpoint that
- * lets `resume` continue bit-exactly.
+ * lets `resume` continue bit-exactly. A `resume` that does not fit the job or
+ * the schedulers is a CheckpointError before any work starts.
  */
 export async function txt2img(
   model: Txt2ImgModel,
@@ -85,6 +83,10 @@ export async function txt2img(
   hooks: Txt2ImgHooks,
   resume?: Checkpoint,
 ): Promise<void> {
+  if (resume) {
+    const check = checkCheckpoint(resume, { id: jobId, settings });
+    if (!check.ok) throw new CheckpointError(check.reason);
+  }
   const { components } = model;
   const { ids, batch } = textBatch(model.tokenizer, settings, components.embedsGuidance);
   const text = await components.encodeText(ids, batch);
@@ -119,8 +121,13 @@ async function denoiseAndDecode(
   let start = 0;
   if (resume) {
     latents = resume.latents;
-    scheduler.setState(resume.scheduler as never);
-    generator.setState(resume.generator as never);
+    try {
+      scheduler.setState(resume.scheduler);
+      generator.setState(resume.generator);
+    } catch (error) {
+      // The shapes were checked; what is left is a state for another sampler or solver order.
+      throw new CheckpointError(error instanceof Error ? error.message : String(error));
+    }
     start = resume.step;
   } else {
     latents = initialLatents(generator, LATENT_CHANNELS * latentH * latentW, scheduler.initNoiseSigma);
@@ -141,6 +148,7 @@ async function denoiseAndDecode(
       steps: settings.steps,
       stepMs: performance.now() - stepStart,
       checkpoint: {
+        build: CURRENT_BUILD,
         jobId,
         imageIndex,
         step: step + 1,

@@ -1,26 +1,16 @@
 // The scheduler contract and the step-index bookkeeping the diffusers classes
 // share (`_step_index`, `_begin_index`, `index_for_timestep`).
 
+import type { SchedulerClassName, SchedulerState } from '../../../src/shared/checkpoint.ts';
 import type { NoiseSource } from '../random.ts';
-import type { SchedulerClassName } from './config.ts';
+
+export type { SchedulerState };
 
 /** What `step` returns; arrays are fresh and NCHW like the inputs. */
 export interface StepOutput {
   prevSample: Float32Array<ArrayBuffer>;
   /** The denoised estimate x0 (LCM: the boundary-condition `denoised`), where the class computes one. */
   predOriginalSample?: Float32Array<ArrayBuffer>;
-}
-
-/** Everything needed to continue a run bit-exactly after `setTimesteps(numInferenceSteps)`. Structured-cloneable. */
-export interface SchedulerState {
-  className: SchedulerClassName;
-  numInferenceSteps: number | null;
-  stepIndex: number | null;
-  beginIndex: number | null;
-  /** DPM-Solver's `model_outputs` history, oldest first. */
-  modelOutputs?: (Float32Array | null)[];
-  /** DPM-Solver's `lower_order_nums`. */
-  lowerOrderNums?: number;
 }
 
 /** A diffusers scheduler over flat float32 tensors; methods never mutate their inputs. */

@@ -3,21 +3,14 @@
 // class's __init__ default, and every other key is ignored. Values the ported
 // math cannot honour are a ConfigError naming the key and what it accepts.
 
+import { SCHEDULER_CLASSES, type SchedulerClassName } from '../../../src/shared/checkpoint.ts';
 import { ConfigError } from '../../../src/shared/errors.ts';
 
 /** The file ConfigErrors name. */
 export const SOURCE = 'scheduler_config.json';
 
-/** The diffusers classes `createScheduler` implements. */
-export const SCHEDULER_CLASSES = [
-  'EulerDiscreteScheduler',
-  'EulerAncestralDiscreteScheduler',
-  'DDIMScheduler',
-  'LCMScheduler',
-  'DPMSolverMultistepScheduler',
-] as const;
-/** One of SCHEDULER_CLASSES. */
-export type SchedulerClassName = (typeof SCHEDULER_CLASSES)[number];
+// The class list lives beside the checkpoint type, which names the class a saved state belongs to.
+export { SCHEDULER_CLASSES, type SchedulerClassName };
 
 /** A parsed scheduler_config.json: `_class_name` plus diffusers' keys, unknown ones kept but unused. */
 export interface SchedulerConfig {
