@@ -1,78 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EngineFailedError, ModelFileError } from '../shared/errors.ts';
-import type { Progress } from '../shared/progress.ts';
-import type { EngineInfo } from '../shared/backend.ts';
-import type { Checkpoint } from '../shared/checkpoint.ts';
-import type { Engine } from '../shared/engine-api.ts';
 import type { Job } from '../shared/job.ts';
-import type { ModelSource } from '../shared/model.ts';
 import type { MemoryOptions } from '../shared/settings.ts';
-import type { EngineHandle } from './client.ts';
+import { fakeSource, fakeWorkers, type Fault } from './fake-workers.ts';
 import { REASONS, Supervisor, type SupervisorEvent } from './supervisor.ts';
 
-type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | undefined;
-
-const source = { kind: 'url', baseUrl: 'x', manifest: { id: 'tiny' } } as unknown as ModelSource;
+const source = fakeSource();
 const job = { id: 'job', modelId: 'tiny', settings: { steps: 4 }, createdAt: 0 } as unknown as Job;
-const info: EngineInfo = { backend: 'wasm', ortVersion: 't', crossOriginIsolated: false, threads: 1 };
-
-/** Workers that run 4 fake steps, each misbehaving after its first step as `faults` says, in spawn order. */
-function fakeWorkers(faults: Fault[]) {
-  const resumedFrom: (number | undefined)[] = [];
-  const loads: MemoryOptions[] = [];
-  let terminated = 0;
-  const spawn = (): EngineHandle => {
-    const fault = faults[resumedFrom.length];
-    let crash: (reason: string) => void = () => {};
-    let lose: () => void = () => {};
-    let started = false;
-    const engine: Partial<Engine> = {
-      init: async (_choice, onDeviceLost) => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        lose = () => onDeviceLost('test');
-        started = true;
-        return info;
-      },
-      loadModel: async (_source, options) => {
-        if (!started) throw new Error('Engine used before init()');
-        loads.push({ ...options });
-      },
-      cancel: () => {},
-      generate: async (_job: Job, onProgress: (p: Progress) => void, resume?: Checkpoint) => {
-        resumedFrom.push(resume?.step);
-        const first = (resume?.step ?? 0) + 1;
-        for (let step = first; step <= 4; step++) {
-          const checkpoint: Checkpoint = {
-            build: 'test',
-            jobId: 'job',
-            imageIndex: 0,
-            step,
-            latents: new Float32Array(1),
-            scheduler: { className: 'EulerDiscreteScheduler', numInferenceSteps: 4, stepIndex: step, beginIndex: null },
-            generator: { mt: new Uint32Array(1), index: 0, nextNormal: null },
-          };
-          onProgress({ phase: 'denoise', jobId: 'job', imageIndex: 0, step, steps: 4, stepMs: 1, preview: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, checkpoint });
-          if (step === first && fault === 'crash') crash('The engine crashed (boom).');
-          if (step === first && fault === 'lose-device') lose();
-          if (step === 2 && fault === 'slow-swap') {
-            // Low-memory mode creating the VAE: longer than the stall floor, well within the first-step allowance.
-            onProgress({ phase: 'swap', jobId: 'job', component: 'vaeDecoder' });
-            await new Promise((resolve) => setTimeout(resolve, 700));
-          }
-          if (step === first && fault === 'bad-model') throw new ModelFileError('unet/model.onnx', 'is broken');
-          if (step === first && (fault === 'hang' || fault === 'crash' || fault === 'lose-device')) await new Promise(() => {});
-        }
-        return { timings: { totalMs: 1, sessionRunMs: 1, unetRuns: 4 - (resume?.step ?? 0) } };
-      },
-    };
-    return {
-      engine: engine as unknown as EngineHandle['engine'],
-      crashed: new Promise((resolve) => (crash = resolve)),
-      terminate: () => void terminated++,
-    };
-  };
-  return { spawn, resumedFrom, loads, terminated: () => terminated };
-}
 
 function supervise(faults: Fault[], memory: MemoryOptions = { lowMemory: false, residentModels: 1 }, firstStepMs = 200) {
   const workers = fakeWorkers(faults);
@@ -132,15 +66,23 @@ describe('Supervisor', () => {
     await supervisor.prepare(source);
     memory.lowMemory = true;
     await supervisor.prepare(source);
-    expect(workers.loads).toEqual([
+    expect(workers.loads.map((load) => load.options)).toEqual([
       { lowMemory: false, residentModels: 1 },
       { lowMemory: true, residentModels: 1 },
     ]);
   });
 
-  it('makes a second prepare during start-up wait for the worker to be initialised', async () => {
+  it('loads a model once when two prepares for it overlap, starting one worker', async () => {
     const { supervisor, workers } = supervise([]);
     await Promise.all([supervisor.prepare(source), supervisor.prepare(source)]);
-    expect(workers.loads.length).toBeGreaterThan(0);
+    expect(workers.loads.map((load) => load.modelId)).toEqual(['tiny']);
+  });
+
+  it('loads overlapping models one after the other, as ORT needs, and runs a job after both', async () => {
+    const { supervisor, workers } = supervise([]);
+    const other = fakeSource('other');
+    const [, , result] = await Promise.all([supervisor.prepare(source), supervisor.prepare(other), supervisor.run(job, source, () => {})]);
+    expect(workers.loads.map((load) => load.modelId)).toEqual(['tiny', 'other', 'tiny']);
+    expect(result.timings.unetRuns).toBe(4);
   });
 });

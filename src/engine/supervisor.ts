@@ -63,12 +63,12 @@ export class Supervisor {
   #options: Required<SupervisorOptions>;
   #handle: EngineHandle | undefined;
   #died: Promise<never> | undefined;
-  /** The running worker's `init()`, which a second `prepare()` during start-up must wait for too. */
-  #started: Promise<EngineInfo> | undefined;
   /** The model last made ready and the options it was loaded with, as `modelId + options` JSON. */
   #loaded: string | undefined;
   #info: EngineInfo | undefined;
   #startup: StartupTimings = { workerStartMs: 0, loadMs: 0 };
+  /** The last `prepare()` in line, settled or not; the next one starts after it. */
+  #preparing: Promise<unknown> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
     this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, ...options };
@@ -78,12 +78,23 @@ export class Supervisor {
     return this.#info;
   }
 
-  /** Starts the worker and loads `source` unless it is already loaded. */
-  async prepare(source: ModelSource, onProgress: (progress: Progress) => void = () => {}): Promise<EngineInfo> {
+  /**
+   * Starts the worker and loads `source` unless it is already loaded. Calls
+   * queue behind each other: ORT refuses to create a session while another is
+   * being created, and a second call for the same model then finds it loaded.
+   */
+  prepare(source: ModelSource, onProgress: (progress: Progress) => void = () => {}): Promise<EngineInfo> {
+    const prepared = this.#preparing.then(() => this.#prepareNow(source, onProgress));
+    this.#preparing = prepared.catch(() => undefined);
+    return prepared;
+  }
+
+  async #prepareNow(source: ModelSource, onProgress: (progress: Progress) => void): Promise<EngineInfo> {
     let workerStartMs = 0;
-    if (!this.#handle) {
+    let handle = this.#handle;
+    if (!handle) {
       const spawned = performance.now();
-      const handle = this.#options.spawn();
+      handle = this.#options.spawn();
       let lost: (reason: string) => void = () => {};
       const lostPromise = new Promise<string>((resolve) => (lost = resolve));
       this.#handle = handle;
@@ -92,18 +103,21 @@ export class Supervisor {
       });
       this.#died.catch(() => undefined);
       this.#loaded = undefined;
-      this.#started = this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
-      this.#info = await this.#started;
+      try {
+        this.#info = await this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
+      } catch (error) {
+        // A worker whose init failed is unusable; the next prepare starts a fresh one.
+        this.restart();
+        throw error;
+      }
       workerStartMs = performance.now() - spawned;
-    } else {
-      await this.#started;
     }
     const options = this.#options.memory();
     const wanted = JSON.stringify([source.manifest.id, options]);
     if (this.#loaded !== wanted) {
       const start = performance.now();
       this.#loaded = undefined;
-      await this.#guard(this.#handle!.engine.loadModel(source, options, proxy(onProgress)));
+      await this.#guard(handle.engine.loadModel(source, options, proxy(onProgress)));
       this.#loaded = wanted;
       this.#startup = { workerStartMs, loadMs: performance.now() - start };
       this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, startup: this.#startup });
@@ -177,8 +191,9 @@ export class Supervisor {
     this.#handle?.terminate();
     this.#handle = undefined;
     this.#died = undefined;
-    this.#started = undefined;
     this.#loaded = undefined;
+    // A load on the killed worker never settles; the next prepare must not wait for it.
+    this.#preparing = Promise.resolve();
   }
 
   /** What the engine holds now; `undefined` while no worker runs. */

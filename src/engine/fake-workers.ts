@@ -1,0 +1,95 @@
+/**
+ * Fake diffusion workers for the unit tests of the supervisor and the job
+ * runner: each runs four fake steps and misbehaves as its fault says, and,
+ * like ORT, refuses a session create while another is in progress.
+ */
+import type { Checkpoint } from '../shared/checkpoint.ts';
+import { CheckpointError, ModelFileError } from '../shared/errors.ts';
+import type { Progress } from '../shared/progress.ts';
+import type { EngineInfo } from '../shared/backend.ts';
+import type { Engine } from '../shared/engine-api.ts';
+import type { Job } from '../shared/job.ts';
+import type { ModelSource } from '../shared/model.ts';
+import type { MemoryOptions } from '../shared/settings.ts';
+import type { EngineHandle } from './client.ts';
+
+/** How a worker misbehaves after its first step (or, for `bad-checkpoint`, on a resume). */
+export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'bad-checkpoint' | undefined;
+
+export const STEPS = 4;
+export const fakeSource = (id = 'tiny'): ModelSource => ({ kind: 'url', baseUrl: 'x', manifest: { id } }) as unknown as ModelSource;
+export const fakeInfo: EngineInfo = { backend: 'wasm', ortVersion: 't', crossOriginIsolated: false, threads: 1 };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function fakeCheckpoint(jobId: string, step: number): Checkpoint {
+  return {
+    build: 'test',
+    jobId,
+    imageIndex: 0,
+    step,
+    latents: new Float32Array(1),
+    scheduler: { className: 'EulerDiscreteScheduler', numInferenceSteps: STEPS, stepIndex: step, beginIndex: null },
+    generator: { mt: new Uint32Array(1), index: 0, nextNormal: null },
+  };
+}
+
+/** Workers misbehaving as `faults` says, in spawn order; `loadMs` is how long each model load takes. */
+export function fakeWorkers(faults: Fault[], loadMs = 0) {
+  const resumedFrom: (number | undefined)[] = [];
+  const loads: { modelId: string; options: MemoryOptions }[] = [];
+  let spawned = 0;
+  let terminated = 0;
+  const spawn = (): EngineHandle => {
+    const fault = faults[spawned++];
+    let crash: (reason: string) => void = () => {};
+    let lose: () => void = () => {};
+    let started = false;
+    let loading = false;
+    const engine: Partial<Engine> = {
+      init: async (_choice, onDeviceLost) => {
+        await sleep(20);
+        lose = () => onDeviceLost('test');
+        started = true;
+        return fakeInfo;
+      },
+      loadModel: async (source, options) => {
+        if (!started) throw new Error('Engine used before init()');
+        if (loading) throw new Error('Session already started');
+        loading = true;
+        await sleep(loadMs);
+        loading = false;
+        loads.push({ modelId: source.manifest.id, options: { ...options } });
+      },
+      cancel: () => {},
+      generate: async (job: Job, onProgress: (p: Progress) => void, resume?: Checkpoint) => {
+        if (loading) throw new Error('generate() while a model loads');
+        resumedFrom.push(resume?.step);
+        if (resume && fault === 'bad-checkpoint') throw new CheckpointError('it was written by another version of Hearth (old)');
+        const first = (resume?.step ?? 0) + 1;
+        for (let step = first; step <= STEPS; step++) {
+          const checkpoint = fakeCheckpoint(job.id, step);
+          onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs: 1, preview: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, checkpoint });
+          if (step === first && fault === 'crash') crash('The engine crashed (boom).');
+          if (step === first && fault === 'lose-device') lose();
+          if (step === 2 && fault === 'slow-swap') {
+            // Low-memory mode creating the VAE: longer than the stall floor, well within the first-step allowance.
+            onProgress({ phase: 'swap', jobId: job.id, component: 'vaeDecoder' });
+            await sleep(700);
+          }
+          if (step === first && fault === 'bad-model') throw new ModelFileError('unet/model.onnx', 'is broken');
+          if (step === first && (fault === 'hang' || fault === 'crash' || fault === 'lose-device')) await new Promise(() => {});
+        }
+        const image = { jobId: job.id, imageIndex: 0, seed: 1, width: 1, height: 1, png: new Blob(['png']) };
+        onProgress({ phase: 'image', jobId: job.id, image });
+        return { timings: { totalMs: 1, sessionRunMs: 1, unetRuns: STEPS - (resume?.step ?? 0) } };
+      },
+    };
+    return {
+      engine: engine as unknown as EngineHandle['engine'],
+      crashed: new Promise((resolve) => (crash = resolve)),
+      terminate: () => void terminated++,
+    };
+  };
+  return { spawn, resumedFrom, loads, terminated: () => terminated };
+}
