@@ -1,16 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TokenizerFileError } from '../../src/shared/errors.ts';
 import { tokenizerFiles } from '../../scripts/tiny-model/tokenizer.ts';
+import { HAVE_CLIP, readRealClip, requireRealClip } from './real-clip.test-support.ts';
 import { ClipTokenizer, padTokenIdFromConfig } from './tokenizer.ts';
-
-// The real CLIP files live beside the repo (../shared from the project root), never inside it.
-const CLIP_DIR = fileURLToPath(new URL('../../../shared/data/clip-tokenizer/', import.meta.url));
-const HAVE_CLIP = existsSync(join(CLIP_DIR, 'vocab.json')) && existsSync(join(CLIP_DIR, 'merges.txt'));
-const ON_CI = !!process.env.CI && process.env.CI !== 'false';
-const MISSING = `CLIP tokenizer files not found at ${CLIP_DIR} (vocab.json, merges.txt)`;
 
 const BOS = 49406;
 const EOS = 49407;
@@ -31,15 +23,7 @@ function padded(body: number[], pad = EOS, length = 77, bos = BOS, eos = EOS): n
   return ids;
 }
 
-if (!HAVE_CLIP) {
-  if (ON_CI) {
-    it('has the real CLIP tokenizer files (required on CI)', () => {
-      expect.fail(`${MISSING}; CI must provide them`);
-    });
-  } else {
-    console.warn(`Skipping the real-CLIP tokenizer tests: ${MISSING}`);
-  }
-}
+requireRealClip('real-CLIP tokenizer tests');
 
 describe.skipIf(!HAVE_CLIP)('ClipTokenizer on the real CLIP vocabulary', () => {
   let vocabJson: string;
@@ -66,8 +50,7 @@ describe.skipIf(!HAVE_CLIP)('ClipTokenizer on the real CLIP vocabulary', () => {
   };
 
   beforeAll(() => {
-    vocabJson = readFileSync(join(CLIP_DIR, 'vocab.json'), 'utf8');
-    mergesTxt = readFileSync(join(CLIP_DIR, 'merges.txt'), 'utf8');
+    ({ vocab: vocabJson, merges: mergesTxt } = readRealClip());
     const start = performance.now();
     clip = ClipTokenizer.fromFiles(vocabJson, mergesTxt);
     loadMs = performance.now() - start;

@@ -31,6 +31,8 @@ const BYTE_CHARS: readonly string[] = (() => {
   return chars;
 })();
 
+const CHAR_BYTES: ReadonlyMap<string, number> = new Map(BYTE_CHARS.map((char, byte) => [char, byte]));
+
 const utf8 = new TextEncoder();
 
 export interface ClipTokenizerOptions {
@@ -48,6 +50,8 @@ export class ClipTokenizer {
   readonly maxLength: number;
   /** Word (bytes already mapped to chars) -> ids; HF caches the same way, and prompts repeat words. */
   private readonly cache = new Map<string, readonly number[]>();
+  /** Id -> token, built on the first `decode`. */
+  private byId: string[] | undefined;
 
   private constructor(
     /** Token -> id, as in vocab.json. */
@@ -72,18 +76,47 @@ export class ClipTokenizer {
 
   /** `maxLength` ids: bos, the prompt's tokens (truncated), eos, then padding. */
   encode(text: string): Int32Array {
-    const ids = new Int32Array(this.maxLength).fill(this.padTokenId);
-    const room = this.maxLength - 2;
-    let n = 0;
-    ids[0] = this.bosTokenId;
-    outer: for (const [word] of clean(text).matchAll(PRETOKENIZE)) {
+    return this.frame(this.tokenize(text, this.maxLength - 2));
+  }
+
+  /** The prompt's token ids without bos and eos, untruncated unless `limit` is given. */
+  tokenize(text: string, limit = Infinity): number[] {
+    const ids: number[] = [];
+    for (const [word] of clean(text).matchAll(PRETOKENIZE)) {
       for (const id of this.bpe(word)) {
-        if (n === room) break outer;
-        ids[1 + n++] = id;
+        if (ids.length >= limit) return ids;
+        ids.push(id);
       }
     }
+    return ids;
+  }
+
+  /** bos, `tokens` (at most `maxLength - 2`), eos, then padding: what the text encoder takes. */
+  frame(tokens: readonly number[]): Int32Array {
+    const ids = new Int32Array(this.maxLength).fill(this.padTokenId);
+    const n = Math.min(tokens.length, this.maxLength - 2);
+    ids[0] = this.bosTokenId;
+    for (let i = 0; i < n; i++) ids[1 + i] = tokens[i];
     ids[1 + n] = this.eosTokenId;
     return ids;
+  }
+
+  /** Token ids back to (cleaned, lowercased) text, for showing where a prompt is cut. */
+  decode(tokens: readonly number[]): string {
+    const bytes: number[] = [];
+    for (const id of tokens) {
+      const token = this.tokens()[id] ?? '';
+      for (const char of token.replace(/<\/w>$/, ' ')) bytes.push(char === ' ' ? 0x20 : (CHAR_BYTES.get(char) ?? 0x3f));
+    }
+    return new TextDecoder().decode(new Uint8Array(bytes)).trim();
+  }
+
+  private tokens(): string[] {
+    if (!this.byId) {
+      this.byId = [];
+      for (const [token, id] of this.vocab) this.byId[id] = token;
+    }
+    return this.byId;
   }
 
   private bpe(word: string): readonly number[] {
