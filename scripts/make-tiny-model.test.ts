@@ -198,7 +198,7 @@ describe('make-tiny-model', () => {
     const expected = {
       text_encoder: [[['input_ids', INT32, ['batch', 77]]], [['last_hidden_state', FLOAT, ['batch', 77, TEXT_DIM]]]],
       unet: [
-        [['sample', FLOAT, ['batch', 4, 'height', 'width']], ['timestep', INT64, ['batch']], ['encoder_hidden_states', FLOAT, ['batch', 77, TEXT_DIM]]],
+        [['sample', FLOAT, ['batch', 4, 'height', 'width']], ['timestep', INT64, ['batch']], ['encoder_hidden_states', FLOAT, ['batch', 'sequence', TEXT_DIM]]],
         [['out_sample', FLOAT, ['batch', 4, 'height', 'width']]],
       ],
       vae_decoder: [[['latent_sample', FLOAT, ['batch', 4, 'height', 'width']]], [['sample', FLOAT, ['batch', 3, 'image_height', 'image_width']]]],

@@ -22,15 +22,18 @@ export interface TinyModelOptions {
   name?: string;
 }
 
-/** Every file of the model except the manifest, keyed by path relative to the model folder. */
-export function tinyModelFiles(variant = 1): Map<string, Uint8Array> {
+/**
+ * Every file of the model except the manifest, keyed by path relative to the model folder.
+ * `fixedTextLength` makes a UNet whose text input is fixed at that many tokens, like exports without long prompts.
+ */
+export function tinyModelFiles(variant = 1, { fixedTextLength }: { fixedTextLength?: number } = {}): Map<string, Uint8Array> {
   const tokens = vocabularyTokens(trainMerges());
   const specials = [tokens.indexOf(START_TOKEN), tokens.indexOf(END_TOKEN)];
   const rng = (label: string) => createRng(seedFor(variant, label));
   const text = new TextEncoder();
   const files = new Map<string, Uint8Array>([
     ['text_encoder/model.onnx', buildTextEncoder(rng('text_encoder'), tokens.length, specials)],
-    ['unet/model.onnx', buildUnet(rng('unet'))],
+    ['unet/model.onnx', buildUnet(rng('unet'), fixedTextLength)],
     ['vae_decoder/model.onnx', buildVaeDecoder(rng('vae_decoder'))],
   ]);
   for (const [path, contents] of Object.entries(tokenizerFiles())) files.set(path, text.encode(contents));

@@ -10,6 +10,7 @@ import type { ModelSource } from '../src/shared/model.ts';
 import { validateSettings } from '../src/shared/settings.ts';
 import { externalDataOf, readModelBlob, readModelBytes, readOptionalText, readText } from './model-files.ts';
 import { decodedToRgba } from './pipeline/image.ts';
+import { chunkLimit } from './pipeline/prompt-chunks.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
 import { ClipTokenizer, padTokenIdFromConfig } from './pipeline/tokenizer.ts';
 import { txt2img, type Txt2ImgModel } from './pipeline/txt2img.ts';
@@ -149,6 +150,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       sessions,
       components: wrapSessions(rt, sessions, unet!),
       tokenizer,
+      textLimit: chunkLimit(unet!.fixedTextLength),
       schedulerConfig,
       vaeScalingFactor: source.manifest.vaeScalingFactor,
     };

@@ -2,7 +2,7 @@ import { SCHEDULER_CONFIG } from './configs.ts';
 import { conv, groupNorm, linear, silu, upsample2x } from './layers.ts';
 import { DType, GraphBuilder } from './onnx-graph.ts';
 import type { Rng } from './random.ts';
-import { SEQ_LEN, TEXT_DIM } from './text-encoder.ts';
+import { TEXT_DIM } from './text-encoder.ts';
 
 /** Latent channels, as in Stable Diffusion. */
 export const LATENT_CHANNELS = 4;
@@ -62,13 +62,14 @@ function scheduleLookup(g: GraphBuilder, name: string, table: number[], timestep
  * Tiny conditional UNet with diffusers' ONNX I/O: a full-resolution ResNet block, then cross-attention at half
  * resolution. The network predicts clean latents x0 and converts them to epsilon = (x_t - sqrt(a) x0) / sqrt(1 - a)
  * with the scheduler's own alpha_bar, so it is a consistent denoiser and sampling ends on its bounded x0.
+ * The text takes any length (chunks of 77, as long prompts need) unless `textLength` fixes it, as some exports do.
  */
-export function buildUnet(rng: Rng): Uint8Array {
+export function buildUnet(rng: Rng, textLength: number | 'sequence' = 'sequence'): Uint8Array {
   const g = new GraphBuilder(rng);
   const C = UNET_CHANNELS;
   const sample = g.input('sample', DType.float, ['batch', LATENT_CHANNELS, 'height', 'width']);
   const timestep = g.input('timestep', DType.int64, ['batch']);
-  const text = g.input('encoder_hidden_states', DType.float, ['batch', SEQ_LEN, TEXT_DIM]);
+  const text = g.input('encoder_hidden_states', DType.float, ['batch', textLength, TEXT_DIM]);
 
   const temb = timestepEmbedding(g, timestep, C);
   const full = resnetBlock(g, conv(g, sample, 'conv_in', LATENT_CHANNELS, C), temb, C);

@@ -14,7 +14,12 @@ export type Shape4 = [number, number, number, number];
  * pipeline itself knows nothing of ORT.
  */
 export interface DiffusionComponents {
+  /** Embeddings of `batch` rows of 77 ids, left where the text encoder put them (on the GPU under WebGPU). */
   encodeText(ids: Int32Array, batch: number): Promise<TextEmbeddings>;
+  /** The text encoder's output for `rows` rows of 77 ids, on the CPU: [rows, 77, width]. */
+  encodeTextRows(ids: Int32Array, rows: number): Promise<Float32Array>;
+  /** Embeddings made on the CPU, [batch, length, width], as the UNet takes them. */
+  textFromCpu(data: Float32Array, batch: number, length: number): TextEmbeddings;
   /**
    * Predicts noise. `guidance` is fed to UNets that embed it (`timestep_cond`,
    * LCM-distilled); others ignore it and take classifier-free guidance.

@@ -9,7 +9,9 @@ import type { DiffusionComponents, Shape4 } from './components.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, parseSchedulerConfig, schedulerConfigFor } from './schedulers/index.ts';
 import { ClipTokenizer } from './tokenizer.ts';
-import { textBatch, txt2img, type Txt2ImgModel } from './txt2img.ts';
+import { chunkLimit } from './prompt-chunks.ts';
+import { planText } from './prompt-conditioning.ts';
+import { txt2img, type Txt2ImgModel } from './txt2img.ts';
 
 ort.env.wasm.numThreads = 1;
 const runtime = { ort, backend: 'wasm' } as unknown as RuntimeOptions;
@@ -37,6 +39,7 @@ beforeAll(async () => {
   model = {
     components: wrapSessions(runtime, allResident(sessions), describeUnet(sessions.unet)),
     tokenizer: ClipTokenizer.fromFiles(text('tokenizer/vocab.json'), text('tokenizer/merges.txt')),
+    textLimit: chunkLimit(describeUnet(sessions.unet).fixedTextLength),
     schedulerConfig: parseSchedulerConfig(JSON.parse(text('scheduler/scheduler_config.json'))),
     vaeScalingFactor: 0.18215,
   };
@@ -92,7 +95,7 @@ describe('txt2img with the tiny model on wasm', () => {
   });
 
   it('batched CFG equals two separate passes', async () => {
-    const { ids } = textBatch(model.tokenizer, settings);
+    const { ids } = planText(model.tokenizer, [settings.negativePrompt, settings.prompt]);
     const length = ids.length / 2;
     const sample = new TorchGenerator(1).randn(4 * 8 * 8);
     const shape = (batch: number): Shape4 => [batch, 4, 8, 8];
@@ -167,5 +170,45 @@ describe('txt2img with the tiny model on wasm', () => {
     await components.release();
     expect(sessions.alive()).toEqual([]);
     expect(alive.size).toBe(0);
+  });
+});
+
+describe('txt2img with emphasis and long prompts (tiny model, wasm)', () => {
+  const quick = { steps: 1, scheduler: 'euler' } as const;
+  const longPrompt = (tail: string) => `${'a '.repeat(80)}${tail}`;
+
+  it('runs the chunked path to the same image as the plain one when every weight is 1', async () => {
+    const plain = await run({ ...quick, prompt: 'a photo of a cat' });
+    const weighted = await run({ ...quick, prompt: '(a photo of a cat:1)' });
+    expect(weighted.samples[0]).toEqual(plain.samples[0]);
+  });
+
+  it('changes the image for a weighted word', async () => {
+    const plain = await run({ ...quick, prompt: 'a photo of a cat' });
+    const weighted = await run({ ...quick, prompt: 'a photo of a (cat:1.5)' });
+    expect(weighted.samples[0]).not.toEqual(plain.samples[0]);
+  });
+
+  it('reads the words after token 75 of a long prompt', async () => {
+    const cat = await run({ ...quick, prompt: longPrompt('cat') });
+    const dog = await run({ ...quick, prompt: longPrompt('dog') });
+    expect(dog.samples[0]).not.toEqual(cat.samples[0]);
+  });
+
+  it('uses only the first chunk where the UNet export fixes the text at 77 tokens', async () => {
+    const fixedFiles = tinyModelFiles(1, { fixedTextLength: 77 });
+    const unet = await createComponentSession(runtime, 'unet', fixedFiles.get('unet/model.onnx')!);
+    const inputs = describeUnet(unet);
+    expect(inputs.fixedTextLength).toBe(77);
+    const sessions = { textEncoder: await createSession('textEncoder'), unet, vaeDecoder: await createSession('vaeDecoder') };
+    const fixed: Txt2ImgModel = { ...model, components: wrapSessions(runtime, allResident(sessions), inputs), textLimit: chunkLimit(inputs.fixedTextLength) };
+    const sample = async (prompt: string) => {
+      const samples: Float32Array[] = [];
+      await txt2img(fixed, 'job', { ...settings, ...quick, prompt }, { onStep: () => {}, onImage: async (image) => void samples.push(image.sample), isCancelled: () => false });
+      return samples[0];
+    };
+    expect(await sample(longPrompt('dog'))).toEqual(await sample(longPrompt('cat')));
+    expect(await sample('a (cat:1.5)')).not.toEqual(await sample('a cat'));
+    await fixed.components.release();
   });
 });

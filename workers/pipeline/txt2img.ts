@@ -5,11 +5,15 @@ import type { DiffusionComponents, Shape4, TextEmbeddings } from './components.t
 import { latentPreview } from './image.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, schedulerConfigFor, type SchedulerConfig } from './schedulers/index.ts';
+import type { ChunkLimit } from './prompt-chunks.ts';
+import { encodePrompts, planText, promptsFor } from './prompt-conditioning.ts';
 import type { ClipTokenizer } from './tokenizer.ts';
 
 export interface Txt2ImgModel {
   components: DiffusionComponents;
   tokenizer: ClipTokenizer;
+  /** How many 77-token chunks of text the UNet takes. */
+  textLimit: ChunkLimit;
   schedulerConfig: SchedulerConfig;
   vaeScalingFactor: number;
 }
@@ -30,16 +34,6 @@ export interface Txt2ImgHooks {
   onDecode?(imageIndex: number): void;
   onImage(image: { imageIndex: number; seed: number; width: number; height: number; sample: Float32Array }): Promise<void>;
   isCancelled(): boolean;
-}
-
-/** Text ids for one pass: `[uncond, cond]` batched when CFG is on, as diffusers does. */
-export function textBatch(tokenizer: ClipTokenizer, settings: GenerationSettings, embedsGuidance = false): { ids: Int32Array; batch: number } {
-  const cond = tokenizer.encode(settings.prompt);
-  if (!usesGuidance(settings, embedsGuidance)) return { ids: cond, batch: 1 };
-  const ids = new Int32Array(cond.length * 2);
-  ids.set(tokenizer.encode(settings.negativePrompt), 0);
-  ids.set(cond, cond.length);
-  return { ids, batch: 2 };
 }
 
 /** diffusers: `do_classifier_free_guidance = guidance_scale > 1`, except for UNets that embed the guidance (LCM). */
@@ -88,8 +82,8 @@ export async function txt2img(
     if (!check.ok) throw new CheckpointError(check.reason);
   }
   const { components } = model;
-  const { ids, batch } = textBatch(model.tokenizer, settings, components.embedsGuidance);
-  const text = await components.encodeText(ids, batch);
+  const prompts = promptsFor(settings, usesGuidance(settings, components.embedsGuidance));
+  const text = await encodePrompts(components, planText(model.tokenizer, prompts, model.textLimit));
   hooks.onEncoded?.();
   try {
     for (let imageIndex = resume?.imageIndex ?? 0; imageIndex < settings.batchCount; imageIndex++) {

@@ -98,15 +98,20 @@ export interface UnetInputs {
   singleTimestep: boolean;
   /** LCM-distilled UNets take the guidance scale embedded, as [batch, time_cond_proj_dim]. */
   guidanceDim?: number;
+  /** Text tokens the export fixes `encoder_hidden_states` to (77: one chunk); absent where it takes any length. */
+  fixedTextLength?: number;
 }
 
 export function describeUnet(unet: Session): UnetInputs {
   const timestep = unet.inputMetadata.find((m) => m.name === 'timestep');
   const guidance = unet.inputMetadata.find((m) => m.name === 'timestep_cond');
+  const text = unet.inputMetadata.find((m) => m.name === 'encoder_hidden_states');
+  const textLength = text?.isTensor ? text.shape[1] : undefined;
   return {
     timestepType: timestep?.isTensor && timestep.type === 'float32' ? 'float32' : 'int64',
     singleTimestep: Boolean(timestep?.isTensor && timestep.shape[0] === 1),
     guidanceDim: guidance ? (guidance.isTensor && typeof guidance.shape[1] === 'number' ? guidance.shape[1] : 256) : undefined,
+    fixedTextLength: typeof textLength === 'number' ? textLength : undefined,
   };
 }
 
@@ -195,6 +200,14 @@ export function wrapSessions(runtime: RuntimeOptions, sessions: ComponentSession
     async encodeText(ids, batch): Promise<TextEmbeddings> {
       const input = new ort.Tensor('int32', ids, [batch, ids.length / batch]);
       const tensor = await timedRun('textEncoder', { input_ids: input });
+      return { batch, tensor, dispose: () => tensor.dispose() };
+    },
+    async encodeTextRows(ids, rows) {
+      const input = new ort.Tensor('int32', ids, [rows, ids.length / rows]);
+      return readFloat32(await timedRun('textEncoder', { input_ids: input }));
+    },
+    textFromCpu(data, batch, length) {
+      const tensor = new ort.Tensor('float32', data, [batch, length, data.length / (batch * length)]);
       return { batch, tensor, dispose: () => tensor.dispose() };
     },
     async predictNoise(sample, shape, timestep, text, guidance) {
