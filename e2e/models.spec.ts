@@ -228,6 +228,24 @@ test('Pause keeps the stored chunks and Resume goes on from them; Cancel deletes
   await expect(card(page, cancelled).getByTestId('space')).toHaveText('0 B');
 });
 
+test('a store worker killed mid-download is replaced: the download goes on from the stored chunks and no button stays busy', async ({ page }) => {
+  const name = serveModel('tiny-killed');
+  const next = serveModel('tiny-after-kill');
+  server.fault(`/m/tiny-killed/${DATA}`, { stallAfter: 150_000 });
+  await openModels(page);
+  await addByUrl(page, server.manifestUrl('tiny-killed'));
+  await download(page, name);
+  await expect(card(page, name).getByRole('progressbar', { name: `Download of ${DATA}` })).toHaveAttribute('value', '150000');
+  // Terminated from outside, the worker fires no event: only its silence tells.
+  await page.evaluate(() => (window as unknown as { hearthFaults: { killStoreWorker(): void } }).hearthFaults.killStoreWorker());
+  await expect(state(page, name)).toHaveText('cached on this device');
+  expect(fileRequests(`/m/tiny-killed/${DATA}`).at(-1)?.range, 'the fresh worker asks for the bytes after the 2 stored chunks').toBe(`bytes=${2 * CHUNK}-`);
+  await card(page, name).getByRole('button', { name: `Verify ${name}` }).click();
+  await expect(card(page, name).getByTestId('verified')).toBeVisible();
+  await addByUrl(page, server.manifestUrl('tiny-after-kill'));
+  await expect(state(page, next)).toHaveText('not cached');
+});
+
 test('a browser killed mid-download leaves no half file, and Download goes on from the stored chunks', async () => {
   const name = serveModel('tiny-crash');
   server.fault(`/m/tiny-crash/${DATA}`, { stallAfter: 150_000 });

@@ -5,15 +5,22 @@
 import { FAULT_CHANNEL, type FaultPlan } from '../shared/faults.ts';
 
 let current: Worker | undefined;
+let store: Worker | undefined;
 
 export interface FaultControls {
   arm(plan: FaultPlan): void;
   /** Terminates the worker behind the supervisor's back: no event tells it. */
   killWorker(): void;
+  /** The same for the model-store worker. */
+  killStoreWorker(): void;
 }
 
 export function trackWorker(worker: Worker): void {
   current = worker;
+}
+
+export function trackStoreWorker(worker: Worker): void {
+  store = worker;
 }
 
 export function installFaultControls(): void {
@@ -21,6 +28,7 @@ export function installFaultControls(): void {
   const controls: FaultControls = {
     arm: (plan) => channel.postMessage(plan),
     killWorker: () => current?.terminate(),
+    killStoreWorker: () => store?.terminate(),
   };
   Object.assign(window, { hearthFaults: controls });
 }

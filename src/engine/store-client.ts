@@ -1,29 +1,28 @@
-import { proxy, wrap, type Remote } from 'comlink';
+import { wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from '../shared/comlink-errors.ts';
-import type { DownloadProgress, StoreApi, StoredModel, StoreOptions } from '../shared/store-protocol.ts';
+import type { StoreApi, StoreOptions } from '../shared/store-protocol.ts';
+import { trackStoreWorker } from './faults.ts';
+import type { StoreWatch } from './store-supervisor.ts';
 
 installErrorTransfer();
 
-/** Starts the model-store worker; the Models state owns the one instance. */
-export function spawnStore(): Remote<StoreApi> {
-  const worker = new Worker(new URL('../../workers/store.worker.ts', import.meta.url), { type: 'module', name: 'hearth-store' });
-  return wrap<StoreApi>(worker);
+/** A running model-store worker: its API, a way to kill it, and how it died. */
+export interface StoreHandle {
+  store: Remote<StoreApi>;
+  /** Resolves with a reason when the worker throws or its messages break. */
+  crashed: Promise<string>;
+  terminate(): void;
 }
 
-/** Downloads a model in the store worker; aborting `signal` stops it there (stored chunks stay for a resume). */
-export async function downloadInWorker(
-  store: Remote<StoreApi>,
-  modelId: string,
-  onProgress: (progress: DownloadProgress) => void,
-  signal: AbortSignal,
-): Promise<StoredModel> {
-  const stop = () => void store.stop(modelId);
-  signal.addEventListener('abort', stop);
-  try {
-    return await store.download(modelId, proxy(onProgress));
-  } finally {
-    signal.removeEventListener('abort', stop);
-  }
+/** Starts a fresh model-store worker. Only the store supervisor calls this. */
+export function spawnStore(): StoreHandle {
+  const worker = new Worker(new URL('../../workers/store.worker.ts', import.meta.url), { type: 'module', name: 'hearth-store' });
+  const crashed = new Promise<string>((resolve) => {
+    worker.addEventListener('error', (event) => resolve(`it crashed: ${event.message || 'worker error'}`));
+    worker.addEventListener('messageerror', () => resolve('it sent a message that could not be read'));
+  });
+  if (import.meta.env.MODE === 'e2e') trackStoreWorker(worker);
+  return { store: wrap<StoreApi>(worker), crashed, terminate: () => worker.terminate() };
 }
 
 /**
@@ -35,6 +34,11 @@ export function storeTestOptions(): StoreOptions {
   if (import.meta.env.MODE !== 'e2e') return {};
   const chunkSize = Number(new URLSearchParams(location.search).get('chunkSize'));
   return { retryDelayMs: 200, ...(chunkSize > 0 ? { chunkSize } : {}) };
+}
+
+/** The e2e build notices a killed store worker in a second instead of the production 20 s. */
+export function storeTestWatch(): Partial<StoreWatch> {
+  return import.meta.env.MODE === 'e2e' ? { pingMs: 250, hangMs: 1000 } : {};
 }
 
 /** This origin's storage as the browser reports it. */

@@ -139,6 +139,18 @@ export class EngineFailedError extends HearthError {
 }
 
 /**
+ * The model-store worker crashed or stopped answering during a call. It is
+ * restarted; a download goes on by itself from its stored chunks, any other
+ * call is for the user to try again.
+ */
+export class StoreDiedError extends HearthError {
+  readonly code = 'store-died';
+  constructor(readonly reason: string) {
+    super(`The model store stopped (${reason}) and was restarted. Try again.`);
+  }
+}
+
+/**
  * The GPU could not allocate a buffer. What ORT computed after that cannot be
  * trusted, so the load or job stops; the job stays queued for a retry.
  */
@@ -178,6 +190,7 @@ export type HearthErrorCode =
   | QuotaError['code']
   | PngParametersError['code']
   | EngineFailedError['code']
+  | StoreDiedError['code']
   | GpuMemoryError['code']
   | CheckpointError['code']
   | CancelledError['code'];
@@ -198,6 +211,7 @@ const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
   'unsupported-model': UnsupportedModelError,
   'device-lost': DeviceLostError,
   'engine-failed': EngineFailedError,
+  'store-died': StoreDiedError,
   'gpu-memory': GpuMemoryError,
   checkpoint: CheckpointError,
   download: DownloadError,

@@ -81,4 +81,6 @@ export interface StoreApi {
   verify(modelId: string): Promise<StoredModel>;
   /** Deletes the model's files; a model that can be fetched again stays listed, a local import is forgotten. */
   deleteFiles(modelId: string): Promise<void>;
+  /** Answers at once; the supervisor's proof that the worker is alive while a call runs. */
+  ping(): true;
 }

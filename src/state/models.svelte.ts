@@ -1,12 +1,12 @@
-import type { Remote } from 'comlink';
-import { downloadInWorker, requestPersistence, spawnStore, storageStatus, storeTestOptions, type StorageStatus } from '../engine/store-client.ts';
+import { requestPersistence, spawnStore, storageStatus, storeTestOptions, storeTestWatch, type StorageStatus } from '../engine/store-client.ts';
+import { StoreSupervisor } from '../engine/store-supervisor.ts';
 import { parseCatalog, pickVariant, type Catalog } from '../shared/catalog.ts';
 import { ConfigError, HearthError, QuotaError, UnsupportedModelError } from '../shared/errors.ts';
 import { parseManifest } from '../shared/manifest.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { ModelManifest, ModelSource } from '../shared/model.ts';
-import type { DownloadProgress, StoreApi, StoredModel } from '../shared/store-protocol.ts';
+import type { DownloadProgress, StoredModel } from '../shared/store-protocol.ts';
 import { modelRows, type ModelRow } from './model-rows.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import type { LoadReport } from './report.ts';
@@ -18,8 +18,8 @@ const LICENCES_KEY = 'licences';
 /** A download in flight as the view shows it. */
 export interface DownloadView {
   progress?: DownloadProgress;
-  /** Bytes of each file so far, files stored before this download included. */
-  files: Record<string, number>;
+  /** Bytes of each file so far by path, files stored before this download included. */
+  files: ReadonlyMap<string, number>;
   rate?: { bytesPerSecond: number; secondsLeft: number };
 }
 
@@ -47,7 +47,16 @@ function shown(error: unknown): ShownError {
   return { code: error instanceof HearthError ? error.code : 'unknown', message: error instanceof Error ? error.message : String(error) };
 }
 
-const without = <T>(record: Record<string, T>, key: string): Record<string, T> => Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
+/** Where a store call's busy state and error show: beside a model, or at the add form. */
+type Place = { modelId: string; what?: 'verify' | 'delete' } | 'add';
+
+/** A copy of `map` with `key` set to `value`, or removed for `undefined`: `$state.raw` sees a new Map. */
+function updated<V>(map: ReadonlyMap<string, V>, key: string, value: V | undefined): ReadonlyMap<string, V> {
+  const next = new Map(map);
+  if (value === undefined) next.delete(key);
+  else next.set(key, value);
+  return next;
+}
 
 /** The models the app knows (built-in, catalog, stored), their downloads, and the store worker that holds them. */
 class ModelsState {
@@ -55,11 +64,19 @@ class ModelsState {
   catalog = $state.raw<Catalog | undefined>();
   stored = $state.raw<StoredModel[]>([]);
   storage = $state.raw<StorageStatus | undefined>();
-  downloads = $state.raw<Record<string, DownloadView>>({});
-  /** Keyed by model id; `add` for the add forms, `store` for the store itself. */
-  errors = $state.raw<Record<string, ShownError>>({});
-  /** What runs per model id (`verify`, `delete`, `add`...), so its buttons wait. */
-  busy = $state.raw<Record<string, string>>({});
+  /**
+   * Keyed by model id. Every map keyed by an id or a path is a Map: a plain
+   * object answers `constructor` or `__proto__` with what it inherits.
+   */
+  downloads = $state.raw<ReadonlyMap<string, DownloadView>>(new Map());
+  /** Keyed by model id. */
+  errors = $state.raw<ReadonlyMap<string, ShownError>>(new Map());
+  /** Errors of the add forms, of opening the store and of reading the catalog. */
+  panelErrors = $state.raw<{ add?: ShownError; store?: ShownError; catalog?: ShownError }>({});
+  /** What runs per model id (`verify`, `delete`, `download`), so its buttons wait. */
+  busy = $state.raw<ReadonlyMap<string, string>>(new Map());
+  /** An add form's call runs. */
+  adding = $state.raw(false);
   /** Model ids whose last Verify found every file intact. */
   verified = $state.raw<string[]>([]);
   /** Catalog entries whose licence the user accepted. */
@@ -67,7 +84,7 @@ class ModelsState {
   lastLoad = $state.raw<LoadReport | undefined>();
 
   #builtIn: UrlSource | undefined;
-  #store: Remote<StoreApi> | undefined;
+  #store: StoreSupervisor | undefined;
   #downloads = new Map<string, { controller: AbortController; samples: RateSample[] }>();
   /** The call running per key, so Cancel can wait for its download to end. */
   #running = new Map<string, Promise<void>>();
@@ -92,10 +109,10 @@ class ModelsState {
     void this.#restoreLicences();
     void this.refreshStorage();
     try {
-      this.#store = spawnStore();
-      this.stored = await this.#store.open({ reservedIds: [builtIn.manifest.id], ...storeTestOptions() });
+      this.#store = new StoreSupervisor({ spawn: spawnStore, open: { reservedIds: [builtIn.manifest.id], ...storeTestOptions() }, ...storeTestWatch() });
+      this.stored = await this.#store.open();
     } catch (error) {
-      this.errors = { ...this.errors, store: shown(error) };
+      this.panelErrors = { ...this.panelErrors, store: shown(error) };
       return builtIn;
     }
     const last = await loadRecord(LAST_MODEL_KEY);
@@ -123,7 +140,7 @@ class ModelsState {
   }
 
   recordError(modelId: string, error: unknown): void {
-    this.errors = { ...this.errors, [modelId]: shown(error) };
+    this.errors = updated(this.errors, modelId, shown(error));
   }
 
   acceptLicence(modelId: string): void {
@@ -132,23 +149,23 @@ class ModelsState {
   }
 
   addFromUrl(url: string): Promise<void> {
-    return this.#run('add', 'add', async (store) => this.#replace(await store.addFromUrl(url.trim())));
+    return this.#run('add', async (store) => this.#replace(await store.call((s) => s.addFromUrl(url.trim()))));
   }
 
   addFromHub(repo: string, revision: string, manifestText: string): Promise<void> {
-    return this.#run('add', 'add', async (store) => this.#replace(await store.addFromHub(repo.trim(), revision.trim() || 'main', manifestText)));
+    return this.#run('add', async (store) => this.#replace(await store.call((s) => s.addFromHub(repo.trim(), revision.trim() || 'main', manifestText))));
   }
 
   /** Imports a folder picked with `<input webkitdirectory>`: each file's path inside it comes from `webkitRelativePath`. */
   importFolder(files: readonly File[]): Promise<void> {
     const folder = files[0]?.webkitRelativePath.split('/')[0] ?? '';
     const picked = files.map((file) => ({ path: file.webkitRelativePath.split('/').slice(1).join('/') || file.name, file }));
-    return this.#run('add', 'add', async (store) => this.#replace(await store.importFiles(folder, picked)));
+    return this.#run('add', async (store) => this.#replace(await store.call((s) => s.importFiles(folder, picked))));
   }
 
   /** Downloads what is missing of a model; a catalog entry is added first, with its sizes and hashes read from the Hub. */
   download(modelId: string, engine: EngineInfo | undefined): Promise<void> {
-    return this.#run(modelId, 'download', async (store) => {
+    return this.#run({ modelId }, async (store) => {
       let model = this.stored.find((candidate) => candidate.manifest.id === modelId);
       if (!model) {
         const entry = this.catalog?.models.find((candidate) => candidate.id === modelId);
@@ -156,21 +173,21 @@ class ModelsState {
         if (!this.accepted.includes(entry.id)) throw new ConfigError(entry.name, 'licence', `accepted before the first download (${entry.licence.name})`);
         const choice = pickVariant(entry, engine?.backend === 'webgpu' ? engine.adapter : undefined);
         if ('reason' in choice) throw new UnsupportedModelError(entry.name, choice.reason);
-        model = await store.addFromCatalog(entry, choice.variant.id);
+        model = await store.call((s) => s.addFromCatalog(entry, choice.variant.id));
         this.#replace(model);
       }
       void requestPersistence().then(() => this.refreshStorage());
       const controller = new AbortController();
-      const files = Object.fromEntries(model.files.map((file) => [file.path, file.stored]));
-      this.downloads = { ...this.downloads, [modelId]: { files } };
-      const done = downloadInWorker(store, modelId, (progress) => this.#onProgress(modelId, progress), controller.signal);
+      const files = new Map(model.files.map((file) => [file.path, file.stored]));
+      this.downloads = updated(this.downloads, modelId, { files });
+      const done = store.download(modelId, (progress) => this.#onProgress(modelId, progress), controller.signal);
       this.#downloads.set(modelId, { controller, samples: [] });
       try {
         this.#replace(await done);
         this.verified = [...this.verified, modelId];
       } finally {
         this.#downloads.delete(modelId);
-        this.downloads = without(this.downloads, modelId);
+        this.downloads = updated(this.downloads, modelId, undefined);
       }
     });
   }
@@ -190,16 +207,16 @@ class ModelsState {
 
   verify(modelId: string): Promise<void> {
     this.verified = this.verified.filter((id) => id !== modelId);
-    return this.#run(modelId, 'verify', async (store) => {
-      this.#replace(await store.verify(modelId));
+    return this.#run({ modelId, what: 'verify' }, async (store) => {
+      this.#replace(await store.call((s) => s.verify(modelId)));
       this.verified = [...this.verified, modelId];
     });
   }
 
   deleteFiles(modelId: string): Promise<void> {
-    return this.#run(modelId, 'delete', async (store) => {
-      await store.deleteFiles(modelId);
-      this.stored = await store.list();
+    return this.#run({ modelId, what: 'delete' }, async (store) => {
+      await store.call((s) => s.deleteFiles(modelId));
+      this.stored = await store.call((s) => s.list());
     });
   }
 
@@ -207,27 +224,50 @@ class ModelsState {
     this.storage = await storageStatus();
   }
 
-  /** Runs one store call for `key`: marks it busy, shows its error beside it, refreshes the storage numbers. */
-  #run(key: string, what: string, task: (store: Remote<StoreApi>) => Promise<void>): Promise<void> {
+  /**
+   * Runs one store call at `place`: marks it busy, shows its error there,
+   * refreshes the storage numbers. However the call ends, the busy mark goes.
+   */
+  #run(place: Place, task: (store: StoreSupervisor) => Promise<void>): Promise<void> {
     const store = this.#store;
-    if (!store || this.busy[key]) return Promise.resolve();
-    this.errors = without(this.errors, key);
-    this.busy = { ...this.busy, [key]: what };
+    if (!store || this.#isBusy(place)) return Promise.resolve();
+    this.#mark(place, true);
     const running = (async () => {
       try {
         await task(store);
       } catch (error) {
         // Pause and Cancel end a download with CancelledError: what the user asked for, not a failure.
-        if (!(error instanceof HearthError && error.code === 'cancelled')) this.recordError(key, error);
-        this.stored = await store.list();
+        if (!(error instanceof HearthError && error.code === 'cancelled')) this.#showError(place, error);
+        // A store that died again keeps the list it had; the error above already says so.
+        this.stored = await store.call((s) => s.list()).catch(() => this.stored);
       } finally {
-        this.busy = without(this.busy, key);
-        this.#running.delete(key);
+        this.#mark(place, false);
         void this.refreshStorage();
       }
     })();
-    this.#running.set(key, running);
+    if (place !== 'add') this.#running.set(place.modelId, running);
     return running;
+  }
+
+  #isBusy(place: Place): boolean {
+    return place === 'add' ? this.adding : this.busy.has(place.modelId);
+  }
+
+  /** Starts (clearing the place's last error) or ends a call's busy state. */
+  #mark(place: Place, busy: boolean): void {
+    if (place === 'add') {
+      this.adding = busy;
+      if (busy) this.panelErrors = { ...this.panelErrors, add: undefined };
+      return;
+    }
+    this.busy = updated(this.busy, place.modelId, busy ? (place.what ?? 'download') : undefined);
+    if (busy) this.errors = updated(this.errors, place.modelId, undefined);
+    else this.#running.delete(place.modelId);
+  }
+
+  #showError(place: Place, error: unknown): void {
+    if (place === 'add') this.panelErrors = { ...this.panelErrors, add: shown(error) };
+    else this.recordError(place.modelId, error);
   }
 
   #replace(model: StoredModel): void {
@@ -237,11 +277,11 @@ class ModelsState {
 
   #onProgress(modelId: string, progress: DownloadProgress): void {
     const download = this.#downloads.get(modelId);
-    const view = this.downloads[modelId];
+    const view = this.downloads.get(modelId);
     if (!download || !view) return;
     download.samples = addSample(download.samples, { at: progress.at, loaded: progress.loaded });
-    const files = { ...view.files, [progress.file]: progress.fileLoaded };
-    this.downloads = { ...this.downloads, [modelId]: { progress, files, rate: transferRate(download.samples, progress.total) } };
+    const files = new Map(view.files).set(progress.file, progress.fileLoaded);
+    this.downloads = updated(this.downloads, modelId, { progress, files, rate: transferRate(download.samples, progress.total) });
   }
 
   async #loadCatalog(): Promise<void> {
@@ -250,7 +290,7 @@ class ModelsState {
       if (!response.ok) throw new Error(`catalog.json could not be fetched (HTTP ${response.status}).`);
       this.catalog = parseCatalog(await response.json());
     } catch (error) {
-      this.errors = { ...this.errors, catalog: shown(error) };
+      this.panelErrors = { ...this.panelErrors, catalog: shown(error) };
     }
   }
 

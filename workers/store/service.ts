@@ -186,5 +186,7 @@ export function createStoreService(deps: StoreDeps = {}): StoreApi {
       if (known.origin.kind === 'local') await registry.delete(modelId);
       else await registry.put({ ...known, evicted: undefined });
     },
+
+    ping: () => true,
   };
 }
