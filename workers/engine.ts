@@ -8,7 +8,7 @@ import type { Engine, GenerateResult } from '../src/shared/engine-api.ts';
 import type { Job } from '../src/shared/job.ts';
 import type { ModelSource } from '../src/shared/model.ts';
 import { validateSettings } from '../src/shared/settings.ts';
-import { externalDataOf, readModelBlob, readModelBytes, readOptionalText, readText } from './model-files.ts';
+import { externalDataOf, readModelBytes, readOptionalText, readText } from './model-files.ts';
 import { decodedToRgba } from './pipeline/image.ts';
 import { chunkLimit } from './pipeline/prompt-chunks.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
@@ -66,8 +66,8 @@ interface LoadedModel extends Txt2ImgModel {
 const serialLoads = createSerialQueue();
 
 /**
- * Creates one component's session. The graph's bytes and the external-data
- * Blobs live only in this call, so they are collectable as soon as ORT has
+ * Creates one component's session. The graph's and the external data's bytes
+ * live only in this call, so they are collectable as soon as ORT has
  * copied them: ORT keeps no reference (ORT-FACTS.md, "Loading weights").
  * Text embeddings stay on the GPU only while the text encoder stays alive.
  */
@@ -76,7 +76,7 @@ async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: Comp
   const start = performance.now();
   const graph = await readModelBytes(source, path);
   const external = externalDataOf(source, path);
-  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBlob(source, file.path) })));
+  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBytes(source, file.path) })));
   const readMs = performance.now() - start;
   const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, output) : {};
   const session = await createComponentSession(rt, name, graph, extra, files);

@@ -25,19 +25,10 @@ function listed(source: ModelSource, path: string): boolean {
   return source.manifest.files.some((file) => file.path === path);
 }
 
-/** One file as bytes, for an `.onnx` graph (ORT refuses a Blob there) or a text file. */
+/** One file as bytes: ORT takes graphs and external data this way (docs/real-size.md). */
 export async function readModelBytes(source: ModelSource, path: string): Promise<Uint8Array<ArrayBuffer>> {
   if (source.kind === 'store') return modelStore().readFileBytes(source.modelId, path);
   return new Uint8Array(await (await fetchFile(source.baseUrl, path)).arrayBuffer());
-}
-
-/**
- * One file as a Blob, for ORT's `externalData`. From the store it is a Blob of
- * the chunk Blobs, which gave the lowest peak memory (ORT-FACTS.md, "Loading weights").
- */
-export async function readModelBlob(source: ModelSource, path: string): Promise<Blob> {
-  if (source.kind === 'store') return modelStore().readFileBlob(source.modelId, path);
-  return (await fetchFile(source.baseUrl, path)).blob();
 }
 
 export async function readText(source: ModelSource, path: string): Promise<string> {

@@ -53,6 +53,18 @@ export class ModelFileError extends HearthError {
   }
 }
 
+/** A stored model file is there but its bytes could not be read back into memory. */
+export class StoredFileReadError extends HearthError {
+  readonly code = 'stored-file-read';
+  constructor(
+    readonly file: string,
+    readonly bytes: number,
+    readonly reason: string,
+  ) {
+    super(`Could not read the stored model file ${file} (${(bytes / 1e9).toFixed(2)} GB) into memory: ${reason}`);
+  }
+}
+
 /** A model needs something this device cannot give (a feature, a limit, a backend). */
 export class UnsupportedModelError extends HearthError {
   readonly code = 'unsupported-model';
@@ -183,6 +195,7 @@ export type HearthErrorCode =
   | InvalidSettingError['code']
   | TokenizerFileError['code']
   | ModelFileError['code']
+  | StoredFileReadError['code']
   | UnsupportedModelError['code']
   | DeviceLostError['code']
   | DownloadError['code']
@@ -208,6 +221,7 @@ const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
   'invalid-setting': InvalidSettingError,
   'tokenizer-file': TokenizerFileError,
   'model-file': ModelFileError,
+  'stored-file-read': StoredFileReadError,
   'unsupported-model': UnsupportedModelError,
   'device-lost': DeviceLostError,
   'engine-failed': EngineFailedError,

@@ -39,7 +39,7 @@ describe('createComponentSession', () => {
 
   it('hands external data to ORT under the name the graph records', async () => {
     const { graph, data } = externalize(files.get('unet/model.onnx')!, 'model.onnx_data');
-    const session = await createComponentSession(runtime, 'unet', graph, {}, [{ name: 'model.onnx_data', data: new Blob([data.slice()]) }]);
+    const session = await createComponentSession(runtime, 'unet', graph, {}, [{ name: 'model.onnx_data', data }]);
     expect(session.inputNames).toEqual(['sample', 'timestep', 'encoder_hidden_states']);
     await session.release();
   });

@@ -34,10 +34,14 @@ function sessionOptions({ backend, device }: RuntimeOptions): OrtModule.Inferenc
   };
 }
 
-/** An external-data file as ORT takes it: `name` relative to the graph's folder, `data` a Blob of store chunks or bytes. */
+/**
+ * An external-data file as ORT takes it: `name` relative to the graph's folder,
+ * `data` its bytes. Not a Blob: ORT reads a Blob whole, which Chromium refuses
+ * over 2 GiB (docs/real-size.md).
+ */
 export interface ExternalDataFile {
   name: string;
-  data: Blob | Uint8Array;
+  data: Uint8Array;
 }
 
 /**

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { createStore, del, keys, set } from 'idb-keyval';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IntegrityError } from '../../src/shared/errors.ts';
 import { openModelStore, type ModelStore } from './model-store.ts';
 
@@ -44,6 +44,22 @@ describe('model store', () => {
     expect(await store.listFiles('m')).toEqual([
       expect.objectContaining({ path: 'unet/weights.bin', size: 3500, sha256: sha(data), chunks: 4, complete: true }),
     ]);
+  });
+
+  it('names the stored file, its size and the chunk when the browser cannot read a chunk back', async () => {
+    const { store } = fresh();
+    await write(store, 'm', 'unet/model.onnx_data', bytes(3500));
+    const read = vi.spyOn(Blob.prototype, 'arrayBuffer').mockRejectedValueOnce(new DOMException('The requested file could not be read', 'NotReadableError'));
+    try {
+      await expect(store.readFileBytes('m', 'unet/model.onnx_data')).rejects.toMatchObject({
+        code: 'stored-file-read',
+        file: 'unet/model.onnx_data',
+        bytes: 3500,
+        reason: 'chunk 1 of 4 could not be read (NotReadableError: The requested file could not be read)',
+      });
+    } finally {
+      read.mockRestore();
+    }
   });
 
   it('resumes a partial file in a new store over the same databases, re-hashing what is stored', async () => {

@@ -13,7 +13,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createStore, del, delMany, get, keys, promisifyRequest, set, values, type UseStore } from 'idb-keyval';
-import { IntegrityError, ModelFileError } from '../../src/shared/errors.ts';
+import { IntegrityError, ModelFileError, StoredFileReadError } from '../../src/shared/errors.ts';
 import type { ModelFile } from '../../src/shared/model.ts';
 
 export const DEFAULT_CHUNK_SIZE = 64 * 2 ** 20;
@@ -56,9 +56,9 @@ export interface ModelStore {
   /** Records of a model's files, complete or partial. */
   listFiles(modelId: string): Promise<FileRecord[]>;
   isComplete(modelId: string, path: string): Promise<boolean>;
-  /** A complete file as one Blob of its chunk Blobs, the form ORT's `externalData` loads with the lowest peak memory. */
+  /** A complete file as one Blob of its chunk Blobs, to read parts of it (a graph's header). */
   readFileBlob(modelId: string, path: string): Promise<Blob>;
-  /** A complete file as bytes, for the `.onnx` graph itself (ORT refuses a Blob there). */
+  /** A complete file as bytes in one buffer, the form ORT loads graphs and external data from. */
   readFileBytes(modelId: string, path: string): Promise<Uint8Array<ArrayBuffer>>;
   /** Resumes the partial download of the same file (same size and hash), or starts it over. */
   beginFile(modelId: string, file: FileSpec): Promise<FileWriter>;
@@ -90,15 +90,45 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
     await deleteRange(chunks, fileRange(modelId, path));
   }
 
-  async function readFileBlob(modelId: string, path: string): Promise<Blob> {
+  /** A complete file's chunk Blobs, checked against its record. */
+  async function chunkBlobs(modelId: string, path: string): Promise<{ file: FileRecord & { size: number }; blobs: Blob[] }> {
     const file = await record(modelId, path);
-    if (!file?.complete) throw new ModelFileError(path, 'is not downloaded');
+    if (!file?.complete || file.size === undefined) throw new ModelFileError(path, 'is not downloaded');
     const blobs = await getAll<Blob>(chunks, fileRange(modelId, path));
     const size = blobs.reduce((sum, blob) => sum + blob.size, 0);
     if (blobs.length !== file.chunks || size !== file.size) {
       throw new IntegrityError(path, `${file.size} bytes in ${file.chunks} chunks`, `${size} bytes in ${blobs.length}`);
     }
-    return new Blob(blobs);
+    return { file: { ...file, size: file.size }, blobs };
+  }
+
+  async function readFileBlob(modelId: string, path: string): Promise<Blob> {
+    return new Blob((await chunkBlobs(modelId, path)).blobs);
+  }
+
+  /**
+   * Fills one buffer chunk by chunk: Chromium refuses to read a Blob over
+   * 2 GiB whole (NotReadableError), and this peaks at the file plus one chunk
+   * (docs/real-size.md).
+   */
+  async function readFileBytes(modelId: string, path: string): Promise<Uint8Array<ArrayBuffer>> {
+    const { file, blobs } = await chunkBlobs(modelId, path);
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(file.size);
+    } catch (error) {
+      throw new StoredFileReadError(path, file.size, `the browser refused a buffer that large (${describe(error)})`);
+    }
+    let offset = 0;
+    for (const [index, blob] of blobs.entries()) {
+      try {
+        bytes.set(new Uint8Array(await blob.arrayBuffer()), offset);
+      } catch (error) {
+        throw new StoredFileReadError(path, file.size, `chunk ${index + 1} of ${blobs.length} could not be read (${describe(error)})`);
+      }
+      offset += blob.size;
+    }
+    return bytes;
   }
 
   /** Hashes the stored chunks again, one at a time; `undefined` when one is gone. */
@@ -161,7 +191,7 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
 
     readFileBlob,
 
-    readFileBytes: async (modelId, path) => new Uint8Array(await (await readFileBlob(modelId, path)).arrayBuffer()),
+    readFileBytes,
 
     async beginFile(modelId, spec) {
       const wanted: FileRecord = {
@@ -239,6 +269,8 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
     },
   };
 }
+
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /** A partial file can go on only when its size and hash are known: the final check then catches a file changed meanwhile. */
 function canResume(file: FileRecord): boolean {
