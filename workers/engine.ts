@@ -1,4 +1,5 @@
 import { transfer } from 'comlink';
+import { manifestMisfit, wasmFit } from '../src/shared/device-fit.ts';
 import { DeviceLostError, GpuMemoryError, UnsupportedModelError } from '../src/shared/errors.ts';
 import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
@@ -191,12 +192,14 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
     loadModel: (source, options, onProgress) =>
       serialLoads(async () => {
         const rt = requireRuntime();
-        const { id, precision } = source.manifest;
-        if (precision === 'fp16' && rt.backend === 'webgpu' && !rt.device?.features.has('shader-f16')) {
-          throw new UnsupportedModelError(source.manifest.name, 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks.');
-        }
+        const { id } = source.manifest;
+        const misfit = manifestMisfit(source.manifest, rt.backend, [...(rt.device?.features ?? [])]);
+        if (misfit) throw new UnsupportedModelError(source.manifest.name, misfit);
+        // The wasm heap may hold each network but not all three: then one at a time (docs/real-size.md).
+        const files = source.manifest.files.map((file) => ({ path: file.path, bytes: file.size }));
+        const lowMemory = options.lowMemory || (rt.backend === 'wasm' && wasmFit(files).kind === 'one-at-a-time');
         const kept = resident.use(id);
-        if (kept && kept.lowMemory === options.lowMemory && sameModel(kept.source, source)) {
+        if (kept && kept.lowMemory === lowMemory && sameModel(kept.source, source)) {
           await releaseModels(resident.evictBeyond(options.residentModels));
           return;
         }
@@ -205,12 +208,12 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         await releaseModels(resident.evictBeyond(options.residentModels - 1));
         const during = `while loading ${source.manifest.name}`;
         outOfMemory?.take();
-        const model = await createModel(rt, source, options.lowMemory, onProgress).catch((error: unknown) => {
-          checkMemory(during, options.lowMemory);
+        const model = await createModel(rt, source, lowMemory, onProgress).catch((error: unknown) => {
+          checkMemory(during, lowMemory);
           throw error;
         });
         try {
-          checkMemory(during, options.lowMemory);
+          checkMemory(during, lowMemory);
         } catch (error) {
           await model.components.release();
           throw error;

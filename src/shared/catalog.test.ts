@@ -95,6 +95,16 @@ describe('pickVariant', () => {
     const variant = { ...turbo.variants[0], requirements: { ...turbo.variants[0].requirements, backends: ['webgpu' as const, 'wasm' as const] } };
     expect(pickVariant({ ...turbo, variants: [variant] }, undefined)).toEqual({ variant, backend: 'wasm' });
   });
+
+  it('refuses a wasm variant whose UNet alone is over the wasm heap, with the numbers', () => {
+    const lcm = entry('lcm-dreamshaper-v7');
+    const fp32 = lcm.variants.find((v) => v.precision === 'fp32')!;
+    const unet = { ...fp32.files.unet, externalData: [{ path: 'unet/model.onnx_data', approxBytes: 4e9 }] };
+    const variant = { ...fp32, files: { ...fp32.files, unet }, requirements: { ...fp32.requirements, backends: ['wasm' as const] } };
+    expect(pickVariant({ ...lcm, variants: [variant] }, undefined)).toEqual({
+      reason: 'its unet alone has 4.00 GB of weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
+    });
+  });
 });
 
 describe('parseCatalog refuses', () => {

@@ -4,6 +4,7 @@
  * run each export. It is data, not code; `parseCatalog` checks every field
  * when the file loads, so a bad edit fails with the entry and field named.
  */
+import { wasmFit } from './device-fit.ts';
 import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isScheduler, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
 import type { AdapterSummary, Backend } from './backend.ts';
@@ -265,12 +266,20 @@ export function pickVariant(entry: CatalogEntry, adapter: AdapterSummary | undef
       misfit = gpuShortfall(variant.requirements, adapter);
       if (misfit === undefined) return { variant, backend: 'webgpu' };
     }
-    if (backends.includes('wasm')) return { variant, backend: 'wasm' };
+    if (backends.includes('wasm')) {
+      const fit = wasmFit(variantFiles(variant));
+      if (fit.kind !== 'none') return { variant, backend: 'wasm' };
+      misfit = misfit ? `${misfit}; on the CPU (wasm) backend, ${fit.reason}` : fit.reason;
+    }
     misfit ??= `${describeWeights(variant)} too big for the CPU (wasm) backend; it needs WebGPU`;
     misfits.push(entry.variants.length > 1 ? `${variant.id}: ${misfit}` : misfit);
   }
   return { reason: misfits.join('; ') };
 }
+
+/** A variant's files with their display sizes, under the network folder each belongs to. */
+export const variantFiles = (variant: CatalogVariant): { path: string; bytes: number }[] =>
+  Object.entries(variant.files).flatMap(([component, file]) => [file, ...(file.externalData ?? [])].map((part) => ({ path: `${component}/`, bytes: part.approxBytes ?? 0 })));
 
 function gpuShortfall(needs: VariantRequirements, adapter: AdapterSummary): string | undefined {
   const problems = needs.features

@@ -3,11 +3,12 @@
  * one at a time (low-memory mode), and whether this device should use
  * low-memory mode. Pure: the caller passes the adapter and the device memory.
  */
+import { networkBytes } from './device-fit.ts';
 import { componentLabel } from './progress.ts';
 import type { AdapterSummary } from './backend.ts';
 
-/** The diffusers folders of the three networks text-to-image loads, and their component names. */
-const NETWORKS = { text_encoder: 'textEncoder', unet: 'unet', vae_decoder: 'vaeDecoder' } as const;
+/** The component name of each network's diffusers folder. */
+const COMPONENTS = { text_encoder: 'textEncoder', unet: 'unet', vae_decoder: 'vaeDecoder' } as const;
 
 // Weights plus what a run adds on top (activations, ORT's staging): a rough 25%, measured on neither.
 const RUN_OVERHEAD = 1.25;
@@ -22,14 +23,11 @@ export interface MemoryNeeds {
 
 /** Sums the files under each network's folder (`unet/model.onnx`, `unet/model.onnx_data`...); `undefined` when no size is known. */
 export function memoryNeeds(files: readonly { path: string; bytes: number }[]): MemoryNeeds | undefined {
-  const sizes = (Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]).map((network) => ({
-    network,
-    bytes: files.filter((file) => file.path.startsWith(`${network}/`)).reduce((sum, file) => sum + file.bytes, 0),
-  }));
+  const sizes = networkBytes(files);
   const all = sizes.reduce((sum, size) => sum + size.bytes, 0);
   if (all === 0) return undefined;
   const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  return { allBytes: Math.round(all * RUN_OVERHEAD), largestBytes: Math.round(largest.bytes * RUN_OVERHEAD), largest: componentLabel(NETWORKS[largest.network]) };
+  return { allBytes: Math.round(all * RUN_OVERHEAD), largestBytes: Math.round(largest.bytes * RUN_OVERHEAD), largest: componentLabel(COMPONENTS[largest.network]) };
 }
 
 /**

@@ -46,6 +46,15 @@ describe('modelRows', () => {
     expect(modelRows({ builtIn, catalog, stored: [], engine: undefined })[1]).toMatchObject({ unsupported: undefined, variant: undefined });
   });
 
+  it('says the same for a model added by URL: fp16 without shader-f16, a UNet over the wasm heap', () => {
+    const fp16 = stored({ ...builtIn, id: 'half', precision: 'fp16' }, { kind: 'url', manifestUrl: 'http://x/' }, 0);
+    const huge = stored({ ...builtIn, id: 'huge', files: [{ path: 'unet/model.onnx_data', size: 4e9, sha256: '0'.repeat(64), externalData: true }] }, { kind: 'url', manifestUrl: 'http://y/' }, 0);
+    const onGpu = modelRows({ builtIn: undefined, catalog: undefined, stored: [fp16, huge], engine: gpu([]) });
+    expect(onGpu.map((row) => row.unsupported)).toEqual(['its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks', undefined]);
+    const onCpu = modelRows({ builtIn: undefined, catalog: undefined, stored: [fp16, huge], engine: wasm });
+    expect(onCpu.map((row) => row.unsupported)).toEqual([undefined, expect.stringContaining('its unet alone has 4.00 GB of weights')]);
+  });
+
   it('merges a catalog download into its entry, with exact sizes', () => {
     const turbo = stored({ ...builtIn, id: 'sd-turbo' }, { kind: 'catalog', entryId: 'sd-turbo', variantId: 'fp16', repo: 'r/r', revision: 'x' }, 0);
     turbo.cached = true;

@@ -3,7 +3,8 @@
  * catalog entry (merged with its stored download once there is one) and every
  * model the user added. Pure: no IndexedDB, no Svelte.
  */
-import { pickVariant, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
+import { pickVariant, variantFiles, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
+import { manifestMisfit } from '../shared/device-fit.ts';
 import { gpuBudget, lowMemoryAdvice, memoryNeeds } from '../shared/memory-needs.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { ModelManifest } from '../shared/model.ts';
@@ -46,9 +47,7 @@ export interface RowsInput {
 
 const sizeOf = (manifest: ModelManifest) => manifest.files.reduce((sum, file) => sum + file.size, 0);
 const manifestNeeds = (manifest: ModelManifest) => memoryNeeds(manifest.files.map((file) => ({ path: file.path, bytes: file.size })));
-// Keyed by the catalog's component names, which are the diffusers folders.
-const variantNeeds = (variant: CatalogVariant) =>
-  memoryNeeds(Object.entries(variant.files).flatMap(([component, file]) => [file, ...(file.externalData ?? [])].map((part) => ({ path: `${component}/`, bytes: part.approxBytes ?? 0 }))));
+const variantNeeds = (variant: CatalogVariant) => memoryNeeds(variantFiles(variant));
 
 function storedState(model: StoredModel): ModelRow['state'] {
   if (model.cached) return 'cached';
@@ -114,6 +113,10 @@ export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }:
       lowMemoryAdvice: lowMemoryAdvice(download ? manifestNeeds(download.manifest) : variantNeeds(shown), budget),
     });
   }
-  for (const model of stored) if (model.origin.kind !== 'catalog') rows.push({ ...fromStore(model), lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(model.manifest), budget) });
+  for (const model of stored) {
+    if (model.origin.kind === 'catalog') continue;
+    const unsupported = engine && manifestMisfit(model.manifest, engine.backend, engine.adapter?.features ?? []);
+    rows.push({ ...fromStore(model), unsupported, lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(model.manifest), budget) });
+  }
   return rows;
 }

@@ -1,6 +1,7 @@
 import { requestPersistence, spawnStore, storageStatus, storeTestOptions, storeTestWatch, type StorageStatus } from '../engine/store-client.ts';
 import { StoreSupervisor } from '../engine/store-supervisor.ts';
 import { parseCatalog, pickVariant, type Catalog } from '../shared/catalog.ts';
+import { manifestMisfit } from '../shared/device-fit.ts';
 import { ConfigError, HearthError, QuotaError, UnsupportedModelError } from '../shared/errors.ts';
 import { parseManifest } from '../shared/manifest.ts';
 import type { Progress } from '../shared/progress.ts';
@@ -176,6 +177,8 @@ class ModelsState {
         model = await store.call((s) => s.addFromCatalog(entry, choice.variant.id));
         this.#replace(model);
       }
+      const misfit = engine && manifestMisfit(model.manifest, engine.backend, engine.adapter?.features ?? []);
+      if (misfit) throw new UnsupportedModelError(model.manifest.name, misfit);
       void requestPersistence().then(() => this.refreshStorage());
       const controller = new AbortController();
       const files = new Map(model.files.map((file) => [file.path, file.stored]));

@@ -1,0 +1,49 @@
+/**
+ * Whether a backend can run a model, decided from its manifest before any
+ * download: what cannot work is refused with the reason and the numbers, not
+ * left to fail inside ORT at session creation. Pure.
+ */
+import type { Backend } from './backend.ts';
+import type { ModelManifest } from './model.ts';
+
+/**
+ * Weights ORT's wasm backend can hold at once. Its heap is wasm32 memory,
+ * 4 GiB at most; the fp32 SD-Turbo UNet (3.46 GB of weights) loads and runs
+ * there at 64x64, the three networks together (5.02 GB) cannot
+ * (docs/real-size.md). The rest is left for the graph, activations and ORT.
+ */
+export const WASM_WEIGHT_LIMIT = 3.5 * 2 ** 30;
+
+/** The diffusers folders of the networks text-to-image loads. */
+const NETWORKS = ['text_encoder', 'unet', 'vae_decoder'] as const;
+
+/** Bytes of each network's files (graph plus external data), from its folder in the manifest. */
+export function networkBytes(files: readonly { path: string; bytes: number }[]): { network: (typeof NETWORKS)[number]; bytes: number }[] {
+  return NETWORKS.map((network) => ({ network, bytes: files.filter((file) => file.path.startsWith(`${network}/`)).reduce((sum, file) => sum + file.bytes, 0) }));
+}
+
+/** How a backend can hold a model: all networks at once, only one at a time (low-memory mode), or not at all. */
+export type Fit = { kind: 'all' } | { kind: 'one-at-a-time'; reason: string } | { kind: 'none'; reason: string };
+
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+const limit = `the ${gb(WASM_WEIGHT_LIMIT)} the CPU (wasm) backend can hold`;
+
+/** Where the networks' weights fit in the wasm heap. */
+export function wasmFit(files: readonly { path: string; bytes: number }[]): Fit {
+  const sizes = networkBytes(files);
+  const total = sizes.reduce((sum, size) => sum + size.bytes, 0);
+  const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  if (largest.bytes > WASM_WEIGHT_LIMIT) return { kind: 'none', reason: `its ${largest.network} alone has ${gb(largest.bytes)} of weights, more than ${limit}; it needs WebGPU` };
+  if (total > WASM_WEIGHT_LIMIT) return { kind: 'one-at-a-time', reason: `its three networks have ${gb(total)} of weights, more than ${limit}, so it runs one network at a time` };
+  return { kind: 'all' };
+}
+
+/** Why `backend` (with these WebGPU features) cannot run the model at all, or `undefined` when it can. */
+export function manifestMisfit(manifest: Pick<ModelManifest, 'precision' | 'files'>, backend: Backend, gpuFeatures: readonly string[]): string | undefined {
+  if (backend === 'webgpu') {
+    const f16 = manifest.precision === 'fp16' && !gpuFeatures.includes('shader-f16');
+    return f16 ? 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks' : undefined;
+  }
+  const fit = wasmFit(manifest.files.map((file) => ({ path: file.path, bytes: file.size })));
+  return fit.kind === 'none' ? fit.reason : undefined;
+}
