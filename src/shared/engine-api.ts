@@ -34,7 +34,7 @@ export interface EngineMemory {
   /** Most recently used first. */
   resident: ResidentModel[];
   /** Buffers the app's own GPU device holds (created, not yet destroyed or collected); absent on wasm. */
-  gpuBuffers?: { count: number; bytes: number };
+  gpuBuffers?: { count: number; bytes: number; peakBytes: number };
 }
 
 /** The diffusion worker's API. Every call is serialised inside the worker. */

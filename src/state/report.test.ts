@@ -14,7 +14,7 @@ describe('diagnostics report', () => {
       modelName: 'Tiny test model',
       userAgent: 'UA',
       memoryOptions: { lowMemory: true, residentModels: 2 },
-      memory: { resident: [{ modelId: 'tiny-test', lowMemory: true, components: ['unet'] }, { modelId: 'other', lowMemory: true, components: [] }], gpuBuffers: { count: 3, bytes: 3 * 2 ** 20 } },
+      memory: { resident: [{ modelId: 'tiny-test', lowMemory: true, components: ['unet'] }, { modelId: 'other', lowMemory: true, components: [] }], gpuBuffers: { count: 3, bytes: 3 * 2 ** 20, peakBytes: 3 * 2 ** 20 } },
       load: { from: 'indexeddb', components: [{ component: 'textEncoder', ms: 12.4, readMs: 3, bytes: 2 ** 20 }] },
       lastJob: { totalMs: 100, sessionRunMs: 90, unetRuns: 2, stepMs: [40, 10] },
       events: [

@@ -15,13 +15,14 @@ describe('countBuffers', () => {
     const tally = countBuffers(device);
     const a = device.createBuffer({ size: 1024, usage: 0 });
     const b = device.createBuffer({ size: 256, usage: 0 });
-    expect(tally()).toEqual({ count: 2, bytes: 1280 });
+    expect(tally()).toEqual({ count: 2, bytes: 1280, peakBytes: 1280 });
     a.destroy();
     a.destroy();
-    expect(tally()).toEqual({ count: 1, bytes: 256 });
+    expect(tally()).toEqual({ count: 1, bytes: 256, peakBytes: 1280 });
     expect(destroyed, 'the real destroy still runs').toEqual([1024, 1024]);
     b.destroy();
-    expect(tally()).toEqual({ count: 0, bytes: 0 });
+    device.createBuffer({ size: 512, usage: 0 });
+    expect(tally(), 'the peak is the most ever held at once').toEqual({ count: 1, bytes: 512, peakBytes: 1280 });
   });
 
   it('forgets a buffer that was dropped and collected without destroy()', async () => {

@@ -2,6 +2,8 @@
 export interface BufferTally {
   count: number;
   bytes: number;
+  /** The most `bytes` ever was since counting began: a polled reading misses peaks inside one ORT call. */
+  peakBytes: number;
 }
 
 /**
@@ -12,7 +14,7 @@ export interface BufferTally {
  * holds its memory until collected, hence the FinalizationRegistry.
  */
 export function countBuffers(device: GPUDevice): () => BufferTally {
-  const tally: BufferTally = { count: 0, bytes: 0 };
+  const tally: BufferTally = { count: 0, bytes: 0, peakBytes: 0 };
   const forget = (size: number) => {
     tally.count--;
     tally.bytes -= size;
@@ -24,6 +26,7 @@ export function countBuffers(device: GPUDevice): () => BufferTally {
     const { size } = descriptor;
     tally.count++;
     tally.bytes += size;
+    tally.peakBytes = Math.max(tally.peakBytes, tally.bytes);
     const token = {};
     collected.register(buffer, size, token);
     const destroy = buffer.destroy.bind(buffer);
