@@ -106,3 +106,33 @@ test('jobs queue up, a waiting one can be removed, the rest run in order', async
   await expect(galleryImages(page).nth(0)).toHaveAttribute('alt', 'third');
   await expect(galleryImages(page).nth(1)).toHaveAttribute('alt', 'first');
 });
+
+test('prompts as AUTOMATIC1111 writes them: a count per chunk, emphasis, and the tail of a long prompt', async ({ page }) => {
+  await openStudio(page);
+  await chooseBackend(page, 'CPU (wasm)');
+  const tiny = { seed: 5, width: 64, height: 64, steps: 1, guidance: 3, negativePrompt: '' };
+  const counts = (testid: string) => page.getByTestId(testid).getByRole('listitem');
+  const long = (tail: string) => `${'a '.repeat(80)}${tail}`;
+
+  await generate(page, { ...tiny, prompt: 'a photo of a cat' });
+  await expect(counts('prompt-tokens')).toHaveText(['5/75']);
+  await expect(counts('negative-tokens')).toHaveText(['0/75']);
+  const plain = await newestPixels(page);
+
+  await generate(page, { prompt: '(a photo of a cat:1)' });
+  expect(maxChannelDiff(await newestPixels(page), plain), 'weights of 1 leave the image as the plain prompt made it').toBe(0);
+
+  await generate(page, { prompt: 'a photo of a (cat:1.5)' });
+  await expect(page.getByLabel('Prompt as weighted', { exact: true })).toContainText('cat×1.5');
+  expect(maxChannelDiff(await newestPixels(page), plain), '(cat:1.5) changes the image').toBeGreaterThan(0);
+
+  await generate(page, { prompt: long('cat') });
+  await expect(counts('prompt-tokens')).toHaveText(['75/75', '6/75']);
+  const cat = await newestPixels(page);
+  await generate(page, { prompt: long('dog') });
+  expect(maxChannelDiff(await newestPixels(page), cat), 'a word after token 75 changes the image').toBeGreaterThan(0);
+
+  await page.getByLabel('Prompt', { exact: true }).fill('(a:abc) [unclosed');
+  await expect(page.getByTestId('prompt-tokens')).toContainText('":abc" is not a weight');
+  await expect(page.getByTestId('prompt-tokens')).toContainText('One "[" never closed');
+});

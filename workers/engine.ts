@@ -5,15 +5,15 @@ import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import type { EngineInfo } from '../src/shared/backend.ts';
 import type { Checkpoint } from '../src/shared/checkpoint.ts';
-import type { Engine, GenerateResult } from '../src/shared/engine-api.ts';
+import type { Engine, GenerateResult, LoadedModelFacts } from '../src/shared/engine-api.ts';
 import type { Job } from '../src/shared/job.ts';
 import type { ModelSource } from '../src/shared/model.ts';
 import { validateSettings } from '../src/shared/settings.ts';
-import { externalDataOf, readModelBytes, readOptionalText, readText } from './model-files.ts';
+import { externalDataOf, readModelBytes, readText } from './model-files.ts';
+import { loadTokenizer } from './model-tokenizer.ts';
 import { decodedToRgba } from './pipeline/image.ts';
 import { chunkLimit } from './pipeline/prompt-chunks.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
-import { ClipTokenizer, padTokenIdFromConfig } from './pipeline/tokenizer.ts';
 import { txt2img, type Txt2ImgModel } from './pipeline/txt2img.ts';
 import { encodePng } from './png.ts';
 import {
@@ -37,18 +37,6 @@ import { Lru } from './runtime/lru.ts';
 import { createSerialQueue } from './runtime/serial.ts';
 import { ort } from './runtime/ort.ts';
 
-async function loadTokenizer(source: ModelSource): Promise<ClipTokenizer> {
-  const [vocab, merges, config, specialTokens] = await Promise.all([
-    readText(source, 'tokenizer/vocab.json'),
-    readText(source, 'tokenizer/merges.txt'),
-    readOptionalText(source, 'tokenizer/tokenizer_config.json'),
-    readOptionalText(source, 'tokenizer/special_tokens_map.json'),
-  ]);
-  const tokenizer = ClipTokenizer.fromFiles(vocab, merges);
-  const padTokenId = padTokenIdFromConfig(tokenizer.vocab, config, specialTokens);
-  return padTokenId === undefined ? tokenizer : ClipTokenizer.fromFiles(vocab, merges, { padTokenId });
-}
-
 async function loadSchedulerConfig(source: ModelSource) {
   const path = 'scheduler/scheduler_config.json';
   return parseSchedulerConfig(parsePythonJson(await readText(source, path), path));
@@ -58,6 +46,7 @@ type Session = Awaited<ReturnType<typeof createComponentSession>>;
 
 interface LoadedModel extends Txt2ImgModel {
   source: ModelSource;
+  facts: LoadedModelFacts;
   lowMemory: boolean;
   sessions: ComponentSessions;
 }
@@ -151,6 +140,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       sessions,
       components: wrapSessions(rt, sessions, unet!),
       tokenizer,
+      facts: { fixedTextLength: unet!.fixedTextLength },
       textLimit: chunkLimit(unet!.fixedTextLength),
       schedulerConfig,
       vaeScalingFactor: source.manifest.vaeScalingFactor,
@@ -201,7 +191,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         const kept = resident.use(id);
         if (kept && kept.lowMemory === lowMemory && sameModel(kept.source, source)) {
           await releaseModels(resident.evictBeyond(options.residentModels));
-          return;
+          return kept.facts;
         }
         // Memory first: what is replaced or evicted is released before the new sessions are created.
         if (kept) await releaseModels([resident.take(id)!]);
@@ -219,6 +209,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
           throw error;
         }
         resident.set(id, model);
+        return model.facts;
       }),
 
     async generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult> {

@@ -60,6 +60,7 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
         await sleep(loadMs);
         loading = false;
         loads.push({ modelId: source.manifest.id, options: { ...options } });
+        return {};
       },
       cancel: () => {},
       generate: async (job: Job, onProgress: (p: Progress) => void, resume?: Checkpoint) => {

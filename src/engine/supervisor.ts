@@ -3,7 +3,7 @@ import { CancelledError, EngineFailedError, HearthError } from '../shared/errors
 import type { Progress } from '../shared/progress.ts';
 import type { BackendChoice, EngineInfo } from '../shared/backend.ts';
 import type { Checkpoint } from '../shared/checkpoint.ts';
-import type { EngineMemory, GenerateResult } from '../shared/engine-api.ts';
+import type { EngineMemory, GenerateResult, LoadedModelFacts } from '../shared/engine-api.ts';
 import type { Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
 import type { MemoryOptions } from '../shared/settings.ts';
@@ -11,7 +11,7 @@ import type { EngineHandle } from './client.ts';
 
 /** What the supervisor tells the UI about the engine's life. */
 export type SupervisorEvent =
-  | { kind: 'ready'; info: EngineInfo; modelId: string; startup: StartupTimings }
+  | { kind: 'ready'; info: EngineInfo; modelId: string; facts: LoadedModelFacts; startup: StartupTimings }
   | { kind: 'recovering'; reason: string; attempt: number; delayMs: number }
   | { kind: 'recovered'; reason: string; ms: number; startup: StartupTimings; resumedAtStep: number; steps: number };
 
@@ -117,10 +117,10 @@ export class Supervisor {
     if (this.#loaded !== wanted) {
       const start = performance.now();
       this.#loaded = undefined;
-      await this.#guard(handle.engine.loadModel(source, options, proxy(onProgress)));
+      const facts = await this.#guard(handle.engine.loadModel(source, options, proxy(onProgress)));
       this.#loaded = wanted;
       this.#startup = { workerStartMs, loadMs: performance.now() - start };
-      this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, startup: this.#startup });
+      this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, facts, startup: this.#startup });
     }
     return this.#info!;
   }

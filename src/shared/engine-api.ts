@@ -37,6 +37,15 @@ export interface EngineMemory {
   gpuBuffers?: { count: number; bytes: number; peakBytes: number };
 }
 
+/** What loading found out about a model that the form needs. */
+export interface LoadedModelFacts {
+  /**
+   * Text tokens the UNet export fixes `encoder_hidden_states` to (77: one
+   * chunk, so longer prompts are cut); absent where it takes any length.
+   */
+  fixedTextLength?: number;
+}
+
 /** The diffusion worker's API. Every call is serialised inside the worker. */
 export interface Engine {
   /** Picks the backend, owns the GPU device; call once per worker. */
@@ -46,7 +55,7 @@ export interface Engine {
    * otherwise the least recently used models beyond `residentModels - 1` are
    * released first, then its sessions are created.
    */
-  loadModel(source: ModelSource, options: MemoryOptions, onProgress: (progress: Progress) => void): Promise<void>;
+  loadModel(source: ModelSource, options: MemoryOptions, onProgress: (progress: Progress) => void): Promise<LoadedModelFacts>;
   /** Runs a job, resuming after `resume.step` when given. */
   generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult>;
   /** Stops the running job after the step in flight. */

@@ -118,6 +118,12 @@ describe('parseParameters', () => {
     });
   });
 
+  it('round-trips emphasis, escapes and BREAK as written', () => {
+    const written = { ...settings, prompt: '(red hat:1.3), [background], ((masterpiece)) BREAK\n\\(literal\\) (a:1e9) [unclosed', negativePrompt: '(blurry:1.2) BREAK lowres' };
+    const parsed = parseParameters(formatParameters(written, IMAGE), SIZES);
+    expect(parsed.settings).toMatchObject({ prompt: written.prompt, negativePrompt: written.negativePrompt });
+  });
+
   it('reads a real A1111 1.9 infotext', () => {
     const text =
       'masterpiece, best quality\nNegative prompt: lowres, bad anatomy\nSteps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1234567890, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Version: v1.9.4';

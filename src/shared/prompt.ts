@@ -2,6 +2,7 @@
  * Prompts as AUTOMATIC1111 reads them: emphasis, `BREAK` and 75-token chunks.
  * The types both sides use; the parser and chunker are in `workers/pipeline/`.
  */
+import type { ModelSource } from './model.ts';
 
 /** A run of prompt text and the weight its tokens get. */
 export interface WeightedText {
@@ -78,3 +79,13 @@ export function describePromptNotice(notice: PromptNotice): string {
 }
 
 const times = (count: number) => (count === 1 ? 'One' : String(count));
+
+/**
+ * The prompt worker's API (`workers/prompt.worker.ts`): it reads a model's
+ * tokenizer once and reads prompts as the engine will, so the form can count
+ * tokens per chunk while the user types, whatever the diffusion worker does.
+ */
+export interface PromptApi {
+  /** One analysis per prompt; `fixedTextLength` is what loading the model found (`LoadedModelFacts`). */
+  analyse(source: ModelSource, prompts: string[], fixedTextLength?: number): Promise<PromptAnalysis[]>;
+}

@@ -4,7 +4,7 @@ import { Supervisor, type SupervisorEvent } from '../engine/supervisor.ts';
 import { HearthError, InvalidSettingError } from '../shared/errors.ts';
 import { componentLabel, type Progress } from '../shared/progress.ts';
 import type { BackendChoice, EngineInfo } from '../shared/backend.ts';
-import type { EngineMemory } from '../shared/engine-api.ts';
+import type { EngineMemory, LoadedModelFacts } from '../shared/engine-api.ts';
 import type { ModelSource } from '../shared/model.ts';
 import { validateSettings, type MemoryOptions } from '../shared/settings.ts';
 import { diagnostics } from './diagnostics.svelte.ts';
@@ -72,6 +72,8 @@ class Studio {
   stalled = $state(false);
 
   #controller = $state.raw<AbortController | undefined>();
+  /** What loading found out about each model the engine loaded. */
+  #facts = $state.raw<Record<string, LoadedModelFacts>>({});
   /** A recovery waiting for its first resumed step, which completes its diagnostics event. */
   #recovered: { event: Extract<SupervisorEvent, { kind: 'recovered' }>; at: number } | undefined;
   #pumping = false;
@@ -85,6 +87,7 @@ class Studio {
       if (event.kind === 'recovered') this.#recovered = { event, at: performance.now() };
       if (event.kind === 'ready') {
         this.engineInfo = event.info;
+        this.#facts = { ...this.#facts, [event.modelId]: event.facts };
         diagnostics.record({ kind: 'start', at: Date.now(), modelId: event.modelId, backend: event.info.backend, ...event.startup });
         if (event.info.backend === 'wasm' && settings.backend !== 'wasm') {
           this.notify(`WebGPU is unavailable: ${event.info.fallbackReason} Hearth runs on the CPU (wasm) instead; restarting the browser brings WebGPU back.`);
@@ -94,6 +97,11 @@ class Studio {
       if (text) this.notify(text);
     },
   });
+
+  /** What loading the current model found out, once the engine has loaded it. */
+  get modelFacts(): LoadedModelFacts | undefined {
+    return this.model ? this.#facts[this.model.manifest.id] : undefined;
+  }
 
   get running(): boolean {
     return this.#controller !== undefined;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CHUNKS } from '../../src/shared/prompt.ts';
+import { analysePrompt } from './prompt-analysis.ts';
 import { chunkLimit, readPrompt } from './prompt-chunks.ts';
 import { planText } from './prompt-conditioning.ts';
 import { HAVE_CLIP, readRealClip, requireRealClip } from './real-clip.test-support.ts';
@@ -88,6 +89,20 @@ describe.skipIf(!HAVE_CLIP)('A1111 chunking on the real CLIP vocabulary', () => 
     expect(reading.chunks.map((chunk) => chunk.tokens.length)).toEqual([75, 15]);
     expect(reading.used).toBe(1);
     expect(reading.notices).toEqual([{ kind: 'cut', used: 1, total: 2, reason: 'fixed-export' }]);
+  });
+
+  it('shows the form a count per chunk, the weighted pieces and the words around the cut', () => {
+    const prompt = `(masterpiece:1.2), ${'a '.repeat(71)}red fox in the snow BREAK at night`;
+    const analysis = analysePrompt(clip, prompt, chunkLimit(77));
+    expect(analysis.chunks).toEqual([
+      { tokens: 75, used: true },
+      { tokens: 3, used: false },
+      { tokens: 2, used: false },
+    ]);
+    expect(analysis.pieces[0]).toEqual({ text: 'masterpiece', weight: 1.2 });
+    expect(analysis.cut).toEqual({ kept: 'a a a a red fox', dropped: 'in the snow' });
+    expect(analysis.notices).toEqual([{ kind: 'cut', used: 1, total: 3, reason: 'fixed-export' }]);
+    expect(analysePrompt(clip, 'a cat', chunkLimit(undefined))).toEqual({ pieces: [{ text: 'a cat', weight: 1 }], chunks: [{ tokens: 2, used: true }], notices: [] });
   });
 
   describe('planText', () => {
