@@ -123,7 +123,7 @@ test('prompts as AUTOMATIC1111 writes them: a count per chunk, emphasis, and the
   expect(maxChannelDiff(await newestPixels(page), plain), 'weights of 1 leave the image as the plain prompt made it').toBe(0);
 
   await generate(page, { prompt: 'a photo of a (cat:1.5)' });
-  await expect(page.getByLabel('Prompt as weighted', { exact: true })).toContainText('cat×1.5');
+  await expect(page.getByTestId('prompt-tokens').getByLabel('Weights')).toContainText('cat×1.5');
   expect(maxChannelDiff(await newestPixels(page), plain), '(cat:1.5) changes the image').toBeGreaterThan(0);
 
   await generate(page, { prompt: long('cat') });
