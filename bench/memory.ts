@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startModelServer, type ServedModel } from '../e2e/model-server.ts';
 import { fillForm, generate } from '../e2e/studio.ts';
-import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
+import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { writeBigModel } from './big-model.ts';
 import type { Metric } from './report.ts';
 import { collectGarbage, processMemory, samplePeaks, type Peaks } from './rss.ts';
 
-const MODEL_PORT = 4341;
+const MODEL_PORT = portFor(4341);
 // Even, so the loop ends on model B and the low-memory part loads A afresh.
 const SWITCHES = 20;
 // The middle reading shows whether growth goes on or has levelled off.

@@ -1,6 +1,6 @@
 /** `npm run bench`: measures against the built app in Chromium; writes BENCHMARKS.md and bench/results.json. */
 import { chromium } from '@playwright/test';
-import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
+import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { serve } from '../scripts/serve.ts';
 import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
@@ -8,8 +8,8 @@ import { recovery } from './recovery.ts';
 import { writeReport } from './report.ts';
 import { warmStart } from './warm-start.ts';
 
-const PORT = 4199;
-const E2E_PORT = 4198;
+const PORT = portFor(4199);
+const E2E_PORT = portFor(4198);
 const server = await serve({ dir: 'dist', port: PORT, isolate: true });
 // Recovery needs the fault hook, which only the e2e build has.
 const e2eServer = await serve({ dir: 'dist-e2e', port: E2E_PORT, isolate: true });

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startModelServer } from '../e2e/model-server.ts';
 import { chromiumProcesses, residentBytes } from '../e2e/processes.ts';
-import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
+import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { writeBigModel } from './big-model.ts';
 import type { Metric } from './report.ts';
 
-const MODEL_PORT = 4337;
+const MODEL_PORT = portFor(4337);
 // Loading 1 GiB on SwiftShader takes a while; every wait in this bench allows 10 minutes.
 const patient = expect.configure({ timeout: 600_000 });
 
