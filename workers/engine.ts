@@ -187,7 +187,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         if (misfit) throw new UnsupportedModelError(source.manifest.name, misfit);
         // The wasm heap may hold each network but not all three: then one at a time (docs/real-size.md).
         const files = source.manifest.files.map((file) => ({ path: file.path, bytes: file.size }));
-        const lowMemory = options.lowMemory || (rt.backend === 'wasm' && wasmFit(files).kind === 'one-at-a-time');
+        const lowMemory = options.lowMemory || (rt.backend === 'wasm' && wasmFit(files, source.manifest.precision).kind === 'one-at-a-time');
         const kept = resident.use(id);
         if (kept && kept.lowMemory === lowMemory && sameModel(kept.source, source)) {
           await releaseModels(resident.evictBeyond(options.residentModels));

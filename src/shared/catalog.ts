@@ -267,7 +267,7 @@ export function pickVariant(entry: CatalogEntry, adapter: AdapterSummary | undef
       if (misfit === undefined) return { variant, backend: 'webgpu' };
     }
     if (backends.includes('wasm')) {
-      const fit = wasmFit(variantFiles(variant));
+      const fit = wasmFit(variantFiles(variant), variant.precision);
       if (fit.kind !== 'none') return { variant, backend: 'wasm' };
       misfit = misfit ? `${misfit}; on the CPU (wasm) backend, ${fit.reason}` : fit.reason;
     }

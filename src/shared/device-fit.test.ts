@@ -22,21 +22,31 @@ describe('device fit', () => {
   it('runs the fp32 SD-Turbo on wasm one network at a time: its UNet fits, the three do not', () => {
     expect(wasmFit(SD_TURBO_FP32)).toEqual({
       kind: 'one-at-a-time',
-      reason: 'its three networks have 5.02 GB of weights, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
+      reason: 'its three networks need 5.02 GB for their weights, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
     });
   });
 
   it('refuses wasm with the numbers when one network alone is over the heap', () => {
     const big = [{ path: 'unet/model.onnx_data', bytes: WASM_WEIGHT_LIMIT + 1 }];
     expect(manifestMisfit(asManifest(big), 'wasm', [])).toBe(
-      'its unet alone has 3.76 GB of weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
+      'its unet alone needs 3.76 GB for its weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
     );
     expect(manifestMisfit(asManifest(big), 'webgpu', []), 'WebGPU keeps weights in GPU buffers, not the wasm heap').toBeUndefined();
   });
 
-  it('refuses fp16 on a GPU without shader-f16, and runs it on one that has it or on wasm', () => {
+  it('refuses fp16 on a GPU without shader-f16 and runs it on one that has it', () => {
     expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', [])).toBe('its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks');
     expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', ['shader-f16'])).toBeUndefined();
-    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'wasm', [])).toBeUndefined();
+    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'wasm', [])).toBe(
+      'its unet alone needs 6.93 GB for its weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
+    );
+  });
+
+  it('counts fp16 weights twice on wasm, which holds them as fp32', () => {
+    const fp16 = SD_TURBO_FP32.map((file) => ({ ...file, bytes: Math.round(file.bytes / 2) }));
+    expect(wasmFit(fp16, 'fp16')).toEqual({
+      kind: 'one-at-a-time',
+      reason: 'its three networks need 5.02 GB for their weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
+    });
   });
 });

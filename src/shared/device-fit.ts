@@ -28,13 +28,19 @@ export type Fit = { kind: 'all' } | { kind: 'one-at-a-time'; reason: string } | 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 const limit = `the ${gb(WASM_WEIGHT_LIMIT)} the CPU (wasm) backend can hold`;
 
-/** Where the networks' weights fit in the wasm heap. */
-export function wasmFit(files: readonly { path: string; bytes: number }[]): Fit {
-  const sizes = networkBytes(files);
+/**
+ * Where the networks' weights fit in the wasm heap. fp16 weights count twice:
+ * ORT's CPU backend holds them as fp32 (the fp16 SD-Turbo UNet, 1.73 GB,
+ * took 3.4 GB of heap; docs/real-size.md).
+ */
+export function wasmFit(files: readonly { path: string; bytes: number }[], precision: 'fp16' | 'fp32' = 'fp32'): Fit {
+  const scale = precision === 'fp16' ? 2 : 1;
+  const held = precision === 'fp16' ? ' as fp32' : '';
+  const sizes = networkBytes(files).map((size) => ({ ...size, bytes: size.bytes * scale }));
   const total = sizes.reduce((sum, size) => sum + size.bytes, 0);
   const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  if (largest.bytes > WASM_WEIGHT_LIMIT) return { kind: 'none', reason: `its ${largest.network} alone has ${gb(largest.bytes)} of weights, more than ${limit}; it needs WebGPU` };
-  if (total > WASM_WEIGHT_LIMIT) return { kind: 'one-at-a-time', reason: `its three networks have ${gb(total)} of weights, more than ${limit}, so it runs one network at a time` };
+  if (largest.bytes > WASM_WEIGHT_LIMIT) return { kind: 'none', reason: `its ${largest.network} alone needs ${gb(largest.bytes)} for its weights${held}, more than ${limit}; it needs WebGPU` };
+  if (total > WASM_WEIGHT_LIMIT) return { kind: 'one-at-a-time', reason: `its three networks need ${gb(total)} for their weights${held}, more than ${limit}, so it runs one network at a time` };
   return { kind: 'all' };
 }
 
@@ -44,6 +50,6 @@ export function manifestMisfit(manifest: Pick<ModelManifest, 'precision' | 'file
     const f16 = manifest.precision === 'fp16' && !gpuFeatures.includes('shader-f16');
     return f16 ? 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks' : undefined;
   }
-  const fit = wasmFit(manifest.files.map((file) => ({ path: file.path, bytes: file.size })));
+  const fit = wasmFit(manifest.files.map((file) => ({ path: file.path, bytes: file.size })), manifest.precision);
   return fit.kind === 'none' ? fit.reason : undefined;
 }
