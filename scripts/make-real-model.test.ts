@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest, requireModelFiles } from '../src/shared/manifest.ts';
@@ -10,6 +11,7 @@ import { architecture, ARCHITECTURES, type ArchitectureId } from './real-model/a
 import type { Precision } from './real-model/graph.ts';
 import { writeRealModel } from './real-model/model-folder.ts';
 
+const { onnx } = onnxProto;
 ort.env.wasm.numThreads = 1;
 
 const WIDTH_SCALE = 32;
@@ -48,6 +50,31 @@ function expectSane(tensor: ort.Tensor): void {
   expect(max).toBeLessThan(100);
 }
 
+/** The model with the output of every Conv and MatMul (every layer) cast to float32 and added as a graph output. */
+function probed(model: Uint8Array): { bytes: Uint8Array; probes: string[] } {
+  const proto = onnx.ModelProto.decode(model);
+  const graph = proto.graph!;
+  const layers = graph.node!.filter((node) => node.opType === 'Conv' || node.opType === 'MatMul').map((node) => node.output![0]);
+  const probes = layers.map((tensor) => `probe/${tensor}`);
+  layers.forEach((tensor, i) => {
+    graph.node!.push({ opType: 'Cast', input: [tensor], output: [probes[i]], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT }] });
+    graph.output!.push({ name: probes[i], type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+  });
+  return { bytes: onnx.ModelProto.encode(proto).finish(), probes };
+}
+
+/** Runs the probed network and returns the probes whose values are not finite or not O(1). */
+async function unhealthyLayers(path: string, feeds: Record<string, ort.Tensor>): Promise<string[]> {
+  const { bytes, probes } = probed(readFileSync(path));
+  const network = await ort.InferenceSession.create(bytes);
+  const outputs = await network.run(feeds, probes);
+  await network.release();
+  return probes.filter((probe) => {
+    const { max, rms } = magnitude(outputs[probe]);
+    return !(rms > 1e-3 && max < 1000);
+  });
+}
+
 // The prompt "a" then padding: bos, a, eos, pads; the second row is the empty prompt.
 function promptIds(pad: number): ort.Tensor {
   const ids = new Int32Array(2 * 77).fill(pad);
@@ -81,7 +108,7 @@ describe.each(ARCHITECTURES.flatMap((arch) => (['fp32', 'fp16'] as const).map((p
       if (data) expect(statSync(join(dir, 'unet/model.onnx')).size).toBeLessThan(data.size / 10);
     });
 
-    it('runs text encoder, UNet and VAE decoder on onnxruntime-web (wasm) with finite outputs of sane size', async () => {
+    it('runs text encoder, UNet and VAE decoder on onnxruntime-web (wasm) with finite outputs of sane size, in fp16 at every layer', async () => {
       const pad = arch === 'sd-turbo' ? 0 : 49407;
       const text = await session(dir, 'text_encoder', false);
       const encoded = await text.run({ input_ids: promptIds(pad) });
@@ -109,6 +136,13 @@ describe.each(ARCHITECTURES.flatMap((arch) => (['fp32', 'fp16'] as const).map((p
       expect(sample.dims).toEqual([1, 3, 64, 64]);
       expectSane(sample);
       for (const s of [text, unet, vae]) await s.release();
-    }, 60_000);
+
+      // fp16 overflows past 65504 and loses what falls below 6e-8, so every layer, not only the last, must stay O(1).
+      if (precision === 'fp16') {
+        expect(await unhealthyLayers(join(dir, 'text_encoder/model.onnx'), { input_ids: promptIds(pad) })).toEqual([]);
+        expect(await unhealthyLayers(join(dir, 'unet/model.onnx'), feeds)).toEqual([]);
+        expect(await unhealthyLayers(join(dir, 'vae_decoder/model.onnx'), { latent_sample: feeds.sample })).toEqual([]);
+      }
+    }, 120_000);
   },
 );

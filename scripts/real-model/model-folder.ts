@@ -74,6 +74,7 @@ export function writeRealModel(outDir: string, options: RealModelOptions): Model
   }
 
   const manifest = realManifest(arch, precision, options.id ?? defaultModelId(arch.id, precision, widthScale), files);
+  // Written last: a folder with a hearth-model.json is complete (test:real's cache relies on it).
   writeFileSync(join(outDir, 'hearth-model.json'), jsonFile(manifest));
   return manifest;
 }
