@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest, requireModelFiles } from '../src/shared/manifest.ts';
 import type { ModelManifest } from '../src/shared/model.ts';
+import { padTokenIdFromConfig } from '../workers/pipeline/tokenizer.ts';
 import { architecture, ARCHITECTURES, type ArchitectureId } from './real-model/architectures.ts';
 import type { Precision } from './real-model/graph.ts';
 import { writeRealModel } from './real-model/model-folder.ts';
@@ -99,6 +100,13 @@ describe.each(ARCHITECTURES.flatMap((arch) => (['fp32', 'fp16'] as const).map((p
         expect([bytes.length, createHash('sha256').update(bytes).digest('hex')]).toEqual([file.size, file.sha256]);
       }
       expect(parsed).toEqual(manifest);
+    });
+
+    it('tells the engine to pad with "!" (id 0) for SD 2.x and with the end token for SD 1.x', () => {
+      const read = (path: string) => readFileSync(join(dir, path), 'utf8');
+      const vocab = new Map(Object.entries(JSON.parse(read('tokenizer/vocab.json')) as Record<string, number>));
+      const pad = padTokenIdFromConfig(vocab, read('tokenizer/tokenizer_config.json'), read('tokenizer/special_tokens_map.json'));
+      expect(pad).toBe(arch === 'sd-turbo' ? 0 : 49407);
     });
 
     it('keeps the UNet weights in external data exactly where the full-size fp32 export does', () => {

@@ -49,4 +49,10 @@ function main(): void {
   console.log(`${String(total).padStart(12)}  total, ${manifest.id} in ${outDir} (${seconds} s)`);
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  // Bad arguments and unreadable tokenizer files are the user's to fix: the message, not a stack trace.
+  console.error(`models:real: ${(error as Error).message}`);
+  process.exitCode = 1;
+}
