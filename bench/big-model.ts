@@ -16,6 +16,7 @@ import type { Body, ServedModel } from '../e2e/model-server.ts';
 import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
 import { manifest as tinyManifest } from '../scripts/tiny-model/configs.ts';
 import type { ModelFile, ModelManifest } from '../src/shared/model.ts';
+import { NETWORKS, networkPath, type RequiredNetwork } from '../src/shared/networks.ts';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -24,17 +25,12 @@ const ROWS = 1024;
 const MIB = 2 ** 20;
 const int = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
 
-export type Component = 'textEncoder' | 'unet' | 'vaeDecoder';
-
 /**
- * Per component: its graph, its output, the seed offset of its tables, and how
- * it derives the row to gather from its input (nodes added to `graph`,
- * returning the index tensor's name).
+ * Per network: the seed offset of its tables, and how it derives the row to
+ * gather from its input (nodes added to `graph`, returning the index tensor's name).
  */
-const COMPONENTS: Record<Component, { path: string; output: string; seed: number; row(graph: Graph): string }> = {
+const TABLES: Record<RequiredNetwork, { seed: number; row(graph: Graph): string }> = {
   textEncoder: {
-    path: 'text_encoder/model.onnx',
-    output: 'last_hidden_state',
     seed: 100,
     // The first token of each prompt: a [batch] index, so the gathered rows stay small.
     row(graph) {
@@ -43,10 +39,8 @@ const COMPONENTS: Record<Component, { path: string; output: string; seed: number
       return 'bench.row';
     },
   },
-  unet: { path: 'unet/model.onnx', output: 'out_sample', seed: 0, row: () => 'timestep' },
+  unet: { seed: 0, row: () => 'timestep' },
   vaeDecoder: {
-    path: 'vae_decoder/model.onnx',
-    output: 'sample',
     seed: 200,
     // Row 0, computed from the latents: a constant index would let constant folding (level 'basic') fold the Gather.
     row(graph) {
@@ -64,7 +58,7 @@ export interface BigModelOptions {
   /** Tiny-model variant: other variants, other weights (tables included). */
   variant: number;
   /** Bytes of each table, per component; a component without tables is the tiny model's. */
-  tables: Partial<Record<Component, number[]>>;
+  tables: Partial<Record<RequiredNetwork, number[]>>;
 }
 
 const ONE_GIB: BigModelOptions = { id: 'bench-1gib', name: 'Bench model (1 GiB)', variant: 3, tables: { unet: Array<number>(16).fill(64 * MIB) } };
@@ -81,10 +75,11 @@ function table(seed: number, bytes: number): Uint8Array {
 }
 
 /** `bytes`, a component graph, plus tables of `sizes` bytes gathered from and added, times 0, to its output. */
-function withTables(bytes: Uint8Array, component: Component, sizes: number[], variant: number): Uint8Array {
+function withTables(bytes: Uint8Array, component: RequiredNetwork, sizes: number[], variant: number): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
-  const { output, seed, row } = COMPONENTS[component];
+  const { seed, row } = TABLES[component];
+  const { output } = NETWORKS[component];
   for (const node of graph.node!) node.output = node.output!.map((name) => (name === output ? 'bench.output' : name));
   graph.initializer!.push({ name: 'bench.zero', dims: [], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(4) });
   const index = row(graph);
@@ -105,8 +100,8 @@ function withTables(bytes: Uint8Array, component: Component, sizes: number[], va
 /** The model's files, keyed by path: the tiny model's, with each component that has tables rewritten and its data split off. */
 export function bigModelFiles({ variant, tables }: BigModelOptions): Map<string, Uint8Array> {
   const files = tinyModelFiles(variant);
-  for (const [component, sizes] of Object.entries(tables) as [Component, number[]][]) {
-    const { path } = COMPONENTS[component];
+  for (const [component, sizes] of Object.entries(tables) as [RequiredNetwork, number[]][]) {
+    const path = networkPath(component);
     const { graph, data } = externalize(withTables(files.get(path)!, component, sizes, variant), 'model.onnx_data');
     files.set(path, graph).set(`${dirname(path)}/model.onnx_data`, data);
   }

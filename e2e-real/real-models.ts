@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServedModel } from '../e2e/model-server.ts';
-import { networkBytes } from '../src/shared/device-fit.ts';
+import { networkBytes } from '../src/shared/networks.ts';
 import type { ModelManifest } from '../src/shared/model.ts';
 import type { ArchitectureId } from '../scripts/real-model/architectures.ts';
 import type { Precision } from '../scripts/real-model/graph.ts';

@@ -106,6 +106,7 @@ test('a model only the test server has: progress to the total, cached after a re
   await context.setOffline(true);
   await use(page, name);
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-from', 'indexeddb');
+  await expect(page.getByTestId('load-status').locator('li').first(), 'networks are named as users read them').toContainText('text encoder:');
   await page.getByRole('button', { name: 'Studio', exact: true }).click();
   await expect(page.getByTestId('model')).toContainText(name);
   await generate(page, { prompt: 'a photo of a cat', seed: 5, width: 128, height: 128, steps: 2 });

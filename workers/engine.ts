@@ -8,6 +8,7 @@ import type { Checkpoint } from '../src/shared/checkpoint.ts';
 import type { Engine, GenerateResult, LoadedModelFacts } from '../src/shared/engine-api.ts';
 import type { Job } from '../src/shared/job.ts';
 import type { ModelSource } from '../src/shared/model.ts';
+import { NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../src/shared/networks.ts';
 import { validateSettings } from '../src/shared/settings.ts';
 import { externalDataOf, readModelBytes, readText } from './model-files.ts';
 import { loadTokenizer } from './model-tokenizer.ts';
@@ -18,14 +19,12 @@ import { txt2img, type Txt2ImgModel } from './pipeline/txt2img.ts';
 import { encodePng } from './png.ts';
 import {
   allResident,
-  COMPONENT_FILES,
   createComponentSession,
   describeUnet,
   keepOnGpu,
   oneAtATime,
   releaseSession,
   wrapSessions,
-  type ComponentName,
   type ComponentSessions,
   type RuntimeOptions,
   type UnetInputs,
@@ -61,23 +60,27 @@ const serialLoads = createSerialQueue();
  * copied them: ORT keeps no reference (ORT-FACTS.md, "Loading weights").
  * Text embeddings stay on the GPU only while the text encoder stays alive.
  */
-async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: ComponentName, lowMemory: boolean) {
-  const { path, output } = COMPONENT_FILES[name];
+async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: NetworkName, lowMemory: boolean) {
+  const path = networkPath(name);
   const start = performance.now();
   const graph = await readModelBytes(source, path);
   const external = externalDataOf(source, path);
   const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBytes(source, file.path) })));
   const readMs = performance.now() - start;
-  const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, output) : {};
+  const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, NETWORKS.textEncoder.output) : {};
   const session = await createComponentSession(rt, name, graph, extra, files);
   return { session, readMs, bytes: graph.length + external.reduce((sum, file) => sum + file.size, 0), ms: performance.now() - start };
 }
 
-// Low-memory mode checks every component once, releasing each; the text encoder, needed first, stays alive.
-const LOAD_ORDER: Record<'normal' | 'lowMemory', ComponentName[]> = {
-  normal: ['textEncoder', 'unet', 'vaeDecoder'],
-  lowMemory: ['unet', 'vaeDecoder', 'textEncoder'],
-};
+/**
+ * The order sessions are created in: as the pipeline runs them, except that
+ * low-memory mode, which checks every network once and releases each, ends
+ * with the text encoder, needed first, and keeps it alive.
+ */
+function loadOrder(lowMemory: boolean): NetworkName[] {
+  const [first, ...rest] = REQUIRED_NETWORKS;
+  return lowMemory ? [...rest, first] : REQUIRED_NETWORKS;
+}
 
 /** The same model files: a model deleted and added again under its id may have others. */
 const sameModel = (a: ModelSource, b: ModelSource) => a.kind === b.kind && JSON.stringify(a.manifest) === JSON.stringify(b.manifest);
@@ -104,13 +107,13 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
   const resident = new Lru<LoadedModel>();
   const cancelled = new Set<string>();
   /** Tells the running job that low-memory mode is creating a component's session. */
-  let onSwap: ((component: ComponentName) => void) | undefined;
+  let onSwap: ((component: NetworkName) => void) | undefined;
 
   async function createModel(rt: RuntimeOptions, source: ModelSource, lowMemory: boolean, onProgress: (progress: Progress) => void): Promise<LoadedModel> {
     const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
-    const order = LOAD_ORDER[lowMemory ? 'lowMemory' : 'normal'];
+    const order = loadOrder(lowMemory);
     const from = source.kind === 'store' ? 'indexeddb' : 'network';
-    const created: Partial<Record<ComponentName, Session>> = {};
+    const created: Partial<Record<NetworkName, Session>> = {};
     let unet: UnetInputs | undefined;
     try {
       // One component at a time, so at most one component's staging memory is alive.
@@ -133,7 +136,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
           },
           { name: 'textEncoder', session: created.textEncoder! },
         )
-      : allResident(created as Record<ComponentName, Session>);
+      : allResident(perNetwork((name) => created[name]));
     return {
       source,
       lowMemory,

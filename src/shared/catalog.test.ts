@@ -102,7 +102,7 @@ describe('pickVariant', () => {
     const unet = { ...fp32.files.unet, externalData: [{ path: 'unet/model.onnx_data', approxBytes: 4e9 }] };
     const variant = { ...fp32, files: { ...fp32.files, unet }, requirements: { ...fp32.requirements, backends: ['wasm' as const] } };
     expect(pickVariant({ ...lcm, variants: [variant] }, undefined)).toEqual({
-      reason: 'its unet alone needs 4.00 GB for its weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
+      reason: 'its UNet alone needs 4.00 GB for its weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
     });
   });
 });

@@ -9,15 +9,12 @@ import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isScheduler, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
 import type { AdapterSummary, Backend } from './backend.ts';
 import type { ModelManifest } from './model.ts';
+import { NETWORK_NAMES, NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName, type PerNetwork } from './networks.ts';
 import { SCHEDULERS, type SizeRange } from './settings.ts';
 
 /** Architectures the pipeline knows; `sd15-lcm` UNets take the guidance scale as an extra input (`timestep_cond`). */
 export const FAMILIES = ['sd15', 'sd15-lcm', 'sd21', 'sd-turbo'] as const;
 export type ModelFamily = (typeof FAMILIES)[number];
-
-/** The ONNX models of a diffusers export that text-to-image needs. */
-export const COMPONENTS = ['text_encoder', 'unet', 'vae_decoder'] as const;
-export type Component = (typeof COMPONENTS)[number];
 
 /** A file in a repo; `approxBytes` is a display size only (exact sizes come from the LFS pointer). */
 export interface CatalogFile {
@@ -58,7 +55,7 @@ export interface CatalogVariant {
   precision: 'fp16' | 'fp32';
   repo: string;
   revision: string;
-  files: Record<Component, CatalogModelFile>;
+  files: PerNetwork<CatalogModelFile>;
   tokenizer: CatalogTokenizer;
   /** Path of `scheduler_config.json` in `repo`. */
   scheduler: string;
@@ -190,18 +187,14 @@ function parseVariant(json: unknown, where: string, entryAt: string): CatalogVar
   const id = field(where, json, 'id', isId, 'lowercase letters, digits, "-" and "."');
   const at = `${entryAt} variant "${id}"`;
   onlyKeys(at, json, ['id', 'precision', 'repo', 'revision', 'files', 'tokenizer', 'scheduler', 'requirements', 'note']);
-  const files = field(at, json, 'files', isObject, `an object with ${COMPONENTS.join(', ')}`);
-  onlyKeys(`${at} files`, files, COMPONENTS);
+  const files = field(at, json, 'files', isObject, `an object with ${REQUIRED_NETWORKS.join(', ')}`);
+  onlyKeys(`${at} files`, files, NETWORK_NAMES);
   return {
     id,
     precision: field(at, json, 'precision', isPrecision, '"fp32" or "fp16"'),
     repo: field(at, json, 'repo', isRepo, 'a Hugging Face repo id "owner/name"'),
     revision: field(at, json, 'revision', isRevision, 'a commit sha or branch name'),
-    files: {
-      text_encoder: parseModelFile(files, 'text_encoder', `${at} files`),
-      unet: parseModelFile(files, 'unet', `${at} files`),
-      vae_decoder: parseModelFile(files, 'vae_decoder', `${at} files`),
-    },
+    files: perNetwork((name) => (NETWORKS[name].required || name in files ? parseModelFile(files, name, `${at} files`) : undefined)),
     tokenizer: parseTokenizer(field(at, json, 'tokenizer', isObject, 'an object { repo, revision, vocab, merges }'), `${at} tokenizer`),
     scheduler: field(at, json, 'scheduler', isRepoPath, 'the path of scheduler_config.json in the repo'),
     requirements: parseRequirements(field(at, json, 'requirements', isObject, 'an object { backends, features }'), `${at} requirements`),
@@ -218,7 +211,7 @@ function parseFile(json: unknown, at: string, keys: readonly string[]): CatalogF
   };
 }
 
-function parseModelFile(files: Json, component: Component, at: string): CatalogModelFile {
+function parseModelFile(files: Json, component: NetworkName, at: string): CatalogModelFile {
   const here = `${at}.${component}`;
   const json = field(at, files, component, isObject, 'an object { path, approxBytes?, externalData? }');
   const external = optionalField(here, json, 'externalData', (v): v is unknown[] => Array.isArray(v) && v.length > 0, 'a non-empty list of { path }');
@@ -277,10 +270,6 @@ export function pickVariant(entry: CatalogEntry, adapter: AdapterSummary | undef
   return { reason: misfits.join('; ') };
 }
 
-/** A variant's files with their display sizes, under the network folder each belongs to. */
-export const variantFiles = (variant: CatalogVariant): { path: string; bytes: number }[] =>
-  Object.entries(variant.files).flatMap(([component, file]) => [file, ...(file.externalData ?? [])].map((part) => ({ path: `${component}/`, bytes: part.approxBytes ?? 0 })));
-
 function gpuShortfall(needs: VariantRequirements, adapter: AdapterSummary): string | undefined {
   const problems = needs.features
     .filter((feature) => !adapter.features.includes(feature))
@@ -297,10 +286,22 @@ function gpuShortfall(needs: VariantRequirements, adapter: AdapterSummary): stri
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
+/** Every file of a variant with the network it belongs to: each graph and its external data. */
+export const variantParts = (variant: CatalogVariant): { network: NetworkName; file: CatalogFile }[] =>
+  NETWORK_NAMES.flatMap((network) => {
+    const graph = variant.files[network];
+    return graph ? [graph, ...(graph.externalData ?? [])].map((file) => ({ network, file })) : [];
+  });
+
+/** A variant's files with their display sizes, under the network folder each belongs to. */
+export const variantFiles = (variant: CatalogVariant): { path: string; bytes: number }[] =>
+  variantParts(variant).map(({ network, file }) => ({ path: networkPath(network), bytes: file.approxBytes ?? 0 }));
+
+/** The variant's download size as the catalog's display sizes add up; 0 when it gives none. */
+export const approxVariantBytes = (variant: CatalogVariant): number => variantParts(variant).reduce((sum, { file }) => sum + (file.approxBytes ?? 0), 0);
+
 function describeWeights(variant: CatalogVariant): string {
-  const total = Object.values(variant.files)
-    .flatMap((file) => [file, ...(file.externalData ?? [])])
-    .reduce((sum, file) => sum + (file.approxBytes ?? 0), 0);
+  const total = approxVariantBytes(variant);
   const size = total > 0 ? ` (about ${(total / 1e9).toFixed(1)} GB)` : '';
   return `its ${variant.precision} weights${size} are`;
 }

@@ -29,7 +29,7 @@ describe('device fit', () => {
   it('refuses wasm with the numbers when one network alone is over the heap', () => {
     const big = [{ path: 'unet/model.onnx_data', bytes: WASM_WEIGHT_LIMIT + 1 }];
     expect(manifestMisfit(asManifest(big), 'wasm', [])).toBe(
-      'its unet alone needs 3.76 GB for its weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
+      'its UNet alone needs 3.76 GB for its weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
     );
     expect(manifestMisfit(asManifest(big), 'webgpu', []), 'WebGPU keeps weights in GPU buffers, not the wasm heap').toBeUndefined();
   });
@@ -38,7 +38,7 @@ describe('device fit', () => {
     expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', [])).toBe('its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks');
     expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', ['shader-f16'])).toBeUndefined();
     expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'wasm', [])).toBe(
-      'its unet alone needs 6.93 GB for its weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
+      'its UNet alone needs 6.93 GB for its weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
     );
   });
 

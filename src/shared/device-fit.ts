@@ -5,6 +5,7 @@
  */
 import type { Backend } from './backend.ts';
 import type { ModelManifest } from './model.ts';
+import { networkBytes, networkLabel } from './networks.ts';
 
 /**
  * Weights ORT's wasm backend can hold at once. Its heap is wasm32 memory,
@@ -13,14 +14,6 @@ import type { ModelManifest } from './model.ts';
  * (docs/real-size.md). The rest is left for the graph, activations and ORT.
  */
 export const WASM_WEIGHT_LIMIT = 3.5 * 2 ** 30;
-
-/** The diffusers folders of the networks text-to-image loads. */
-const NETWORKS = ['text_encoder', 'unet', 'vae_decoder'] as const;
-
-/** Bytes of each network's files (graph plus external data), from its folder in the manifest. */
-export function networkBytes(files: readonly { path: string; bytes: number }[]): { network: (typeof NETWORKS)[number]; bytes: number }[] {
-  return NETWORKS.map((network) => ({ network, bytes: files.filter((file) => file.path.startsWith(`${network}/`)).reduce((sum, file) => sum + file.bytes, 0) }));
-}
 
 /** How a backend can hold a model: all networks at once, only one at a time (low-memory mode), or not at all. */
 export type Fit = { kind: 'all' } | { kind: 'one-at-a-time'; reason: string } | { kind: 'none'; reason: string };
@@ -39,7 +32,7 @@ export function wasmFit(files: readonly { path: string; bytes: number }[], preci
   const sizes = networkBytes(files).map((size) => ({ ...size, bytes: size.bytes * scale }));
   const total = sizes.reduce((sum, size) => sum + size.bytes, 0);
   const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  if (largest.bytes > WASM_WEIGHT_LIMIT) return { kind: 'none', reason: `its ${largest.network} alone needs ${gb(largest.bytes)} for its weights${held}, more than ${limit}; it needs WebGPU` };
+  if (largest.bytes > WASM_WEIGHT_LIMIT) return { kind: 'none', reason: `its ${networkLabel(largest.network)} alone needs ${gb(largest.bytes)} for its weights${held}, more than ${limit}; it needs WebGPU` };
   if (total > WASM_WEIGHT_LIMIT) return { kind: 'one-at-a-time', reason: `its three networks need ${gb(total)} for their weights${held}, more than ${limit}, so it runs one network at a time` };
   return { kind: 'all' };
 }

@@ -7,6 +7,7 @@ import type { BackendChoice, EngineInfo } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { Job } from './job.ts';
 import type { ModelSource } from './model.ts';
+import type { NetworkName } from './networks.ts';
 import type { Progress } from './progress.ts';
 import type { MemoryOptions } from './settings.ts';
 
@@ -26,7 +27,7 @@ export interface ResidentModel {
   modelId: string;
   lowMemory: boolean;
   /** Components whose sessions are alive now: all three, or at most one in low-memory mode. */
-  components: string[];
+  components: NetworkName[];
 }
 
 /** What the engine holds right now. */

@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isScheduler, isString, optionalField } from './json-check.ts';
 import type { ModelFile, ModelManifest } from './model.ts';
+import { networkPath, REQUIRED_NETWORKS } from './networks.ts';
 import { SCHEDULERS } from './settings.ts';
 
 const isSha256 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
@@ -51,13 +52,11 @@ export function parseManifest(json: unknown, source = 'hearth-model.json'): Mode
 
 /** Files every model needs, in diffusers' ONNX layout; the engine reads them under these paths. */
 export const REQUIRED_FILES = [
-  'text_encoder/model.onnx',
-  'unet/model.onnx',
-  'vae_decoder/model.onnx',
+  ...REQUIRED_NETWORKS.map(networkPath),
   'tokenizer/vocab.json',
   'tokenizer/merges.txt',
   'scheduler/scheduler_config.json',
-] as const;
+];
 
 /** Files the engine reads when a model has them. */
 export const OPTIONAL_FILES = ['tokenizer/tokenizer_config.json', 'tokenizer/special_tokens_map.json'] as const;

@@ -3,12 +3,8 @@
  * one at a time (low-memory mode), and whether this device should use
  * low-memory mode. Pure: the caller passes the adapter and the device memory.
  */
-import { networkBytes } from './device-fit.ts';
-import { componentLabel } from './progress.ts';
 import type { AdapterSummary } from './backend.ts';
-
-/** The component name of each network's diffusers folder. */
-const COMPONENTS = { text_encoder: 'textEncoder', unet: 'unet', vae_decoder: 'vaeDecoder' } as const;
+import { networkBytes, networkLabel } from './networks.ts';
 
 // Weights plus what a run adds on top (activations, ORT's staging): a rough 25%, measured on neither.
 const RUN_OVERHEAD = 1.25;
@@ -21,13 +17,13 @@ export interface MemoryNeeds {
   largest: string;
 }
 
-/** Sums the files under each network's folder (`unet/model.onnx`, `unet/model.onnx_data`...); `undefined` when no size is known. */
+/** Sums the files in each network's folder (`unet/model.onnx`, `unet/model.onnx_data`...), other files ignored; `undefined` when no size is known. */
 export function memoryNeeds(files: readonly { path: string; bytes: number }[]): MemoryNeeds | undefined {
   const sizes = networkBytes(files);
   const all = sizes.reduce((sum, size) => sum + size.bytes, 0);
   if (all === 0) return undefined;
   const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  return { allBytes: Math.round(all * RUN_OVERHEAD), largestBytes: Math.round(largest.bytes * RUN_OVERHEAD), largest: componentLabel(COMPONENTS[largest.network]) };
+  return { allBytes: Math.round(all * RUN_OVERHEAD), largestBytes: Math.round(largest.bytes * RUN_OVERHEAD), largest: networkLabel(largest.network) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Checkpoint } from './checkpoint.ts';
 import type { GeneratedImage } from './job.ts';
+import type { NetworkName } from './networks.ts';
 
 /** Progress of engine work, one variant per phase; numbers, not prose. */
 export type Progress =
@@ -18,7 +19,7 @@ export type Progress =
     }
   | {
       phase: 'load';
-      component: string;
+      component: NetworkName;
       index: number;
       count: number;
       /** Reading the files plus creating the session. */
@@ -31,7 +32,7 @@ export type Progress =
     }
   | { phase: 'encode'; jobId: string }
   /** Low-memory mode released the previous network and is creating `component`'s session. */
-  | { phase: 'swap'; jobId: string; component: string }
+  | { phase: 'swap'; jobId: string; component: NetworkName }
   | {
       phase: 'denoise';
       jobId: string;
@@ -47,8 +48,3 @@ export type Progress =
   /** A finished image, sent at once so a later crash cannot lose it. */
   | { phase: 'image'; jobId: string; image: GeneratedImage }
   | { phase: 'done'; jobId: string };
-
-const COMPONENT_LABELS: Record<string, string> = { textEncoder: 'text encoder', unet: 'UNet', vaeDecoder: 'VAE decoder' };
-
-/** A pipeline component as `load` and `swap` progress name it, as users read it: `unet` is "UNet". */
-export const componentLabel = (name: string): string => COMPONENT_LABELS[name] ?? name;

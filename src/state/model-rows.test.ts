@@ -52,7 +52,7 @@ describe('modelRows', () => {
     const onGpu = modelRows({ builtIn: undefined, catalog: undefined, stored: [fp16, huge], engine: gpu([]) });
     expect(onGpu.map((row) => row.unsupported)).toEqual(['its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks', undefined]);
     const onCpu = modelRows({ builtIn: undefined, catalog: undefined, stored: [fp16, huge], engine: wasm });
-    expect(onCpu.map((row) => row.unsupported)).toEqual([undefined, expect.stringContaining('its unet alone needs 4.00 GB for its weights')]);
+    expect(onCpu.map((row) => row.unsupported)).toEqual([undefined, expect.stringContaining('its UNet alone needs 4.00 GB for its weights')]);
   });
 
   it('merges a catalog download into its entry, with exact sizes', () => {

@@ -3,7 +3,7 @@
  * catalog entry (merged with its stored download once there is one) and every
  * model the user added. Pure: no IndexedDB, no Svelte.
  */
-import { pickVariant, variantFiles, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
+import { approxVariantBytes, pickVariant, variantFiles, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
 import { manifestMisfit } from '../shared/device-fit.ts';
 import { gpuBudget, lowMemoryAdvice, memoryNeeds } from '../shared/memory-needs.ts';
 import type { EngineInfo } from '../shared/backend.ts';
@@ -86,9 +86,7 @@ export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }:
     const choice = engine ? pickVariant(entry, engine.backend === 'webgpu' ? engine.adapter : undefined) : undefined;
     const variant = choice && 'variant' in choice ? choice.variant : undefined;
     const shown = variant ?? entry.variants[0];
-    const approx = Object.values(shown.files)
-      .flatMap((file) => [file, ...(file.externalData ?? [])])
-      .reduce((sum, file) => sum + (file.approxBytes ?? 0), 0);
+    const approx = approxVariantBytes(shown);
     const base: ModelRow = {
       id: entry.id,
       name: entry.name,

@@ -1,13 +1,13 @@
 /** Diagnostics events and the bug-report text built from them. Pure: no DOM, no Svelte. */
-import { componentLabel } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { EngineMemory, RunTimings } from '../shared/engine-api.ts';
+import { networkLabel, type NetworkName } from '../shared/networks.ts';
 import type { MemoryOptions } from '../shared/settings.ts';
 
 /** How the current model was loaded, per component: where from (a cache hit is `indexeddb`) and how long it took. */
 export interface LoadReport {
   from: 'indexeddb' | 'network';
-  components: { component: string; ms: number; readMs: number; bytes: number }[];
+  components: { component: NetworkName; ms: number; readMs: number; bytes: number }[];
 }
 
 /** The last finished job's timings. */
@@ -55,7 +55,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** One resident model per entry: `tiny-test (text encoder, UNet, VAE decoder)`. */
 export function describeResident(memory: EngineMemory | undefined): string[] {
-  return (memory?.resident ?? []).map(({ modelId, components }) => `${modelId} (${components.length > 0 ? components.map(componentLabel).join(', ') : 'no session alive'})`);
+  return (memory?.resident ?? []).map(({ modelId, components }) => `${modelId} (${components.length > 0 ? components.map(networkLabel).join(', ') : 'no session alive'})`);
 }
 
 export function describeGpuBuffers(memory: EngineMemory | undefined): string {
@@ -65,7 +65,7 @@ export function describeGpuBuffers(memory: EngineMemory | undefined): string {
 }
 
 function describeLoad(load: LoadReport): string {
-  const parts = load.components.map(({ component, ms: total, readMs, bytes }) => `${componentLabel(component)} ${ms(total)} (read ${ms(readMs)}, ${mib(bytes)})`);
+  const parts = load.components.map(({ component, ms: total, readMs, bytes }) => `${networkLabel(component)} ${ms(total)} (read ${ms(readMs)}, ${mib(bytes)})`);
   return `from ${load.from}: ${parts.join('; ')}`;
 }
 

@@ -2,7 +2,8 @@ import { untrack } from 'svelte';
 import { spawnEngine } from '../engine/client.ts';
 import { Supervisor, type SupervisorEvent } from '../engine/supervisor.ts';
 import { HearthError, InvalidSettingError } from '../shared/errors.ts';
-import { componentLabel, type Progress } from '../shared/progress.ts';
+import type { Progress } from '../shared/progress.ts';
+import { networkLabel } from '../shared/networks.ts';
 import type { BackendChoice, EngineInfo } from '../shared/backend.ts';
 import type { EngineMemory, LoadedModelFacts } from '../shared/engine-api.ts';
 import type { ModelSource } from '../shared/model.ts';
@@ -333,7 +334,7 @@ class Studio {
   #onProgress(job: QueuedJob, progress: Progress, stepMs: number[], saves: Promise<void>[]): void {
     if (progress.phase === 'load') this.status = `Loading model (${progress.index}/${progress.count})…`;
     if (progress.phase === 'swap') {
-      this.status = `Loading the ${componentLabel(progress.component)} (low-memory mode)…`;
+      this.status = `Loading the ${networkLabel(progress.component)} (low-memory mode)…`;
       void this.refreshMemory();
     }
     models.recordLoad(progress);

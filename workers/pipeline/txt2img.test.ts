@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { checkCheckpoint, type Checkpoint } from '../../src/shared/checkpoint.ts';
 import { CheckpointError } from '../../src/shared/errors.ts';
+import { networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../../src/shared/networks.ts';
 import { SCHEDULERS, type GenerationSettings, type SchedulerChoice } from '../../src/shared/settings.ts';
-import { allResident, COMPONENT_FILES, createComponentSession, describeUnet, oneAtATime, wrapSessions, type ComponentName, type RuntimeOptions } from '../runtime/components.ts';
+import { allResident, createComponentSession, describeUnet, oneAtATime, wrapSessions, type RuntimeOptions } from '../runtime/components.ts';
 import type { DiffusionComponents, Shape4 } from './components.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, parseSchedulerConfig, schedulerConfigFor } from './schedulers/index.ts';
@@ -30,12 +31,13 @@ const settings: GenerationSettings = {
   batchCount: 1,
 };
 
-const createSession = (name: ComponentName) => createComponentSession(runtime, name, files.get(COMPONENT_FILES[name].path)!);
+const createSession = (name: NetworkName) => createComponentSession(runtime, name, files.get(networkPath(name))!);
 
 let model: Txt2ImgModel;
 beforeAll(async () => {
-  const sessions = {} as Record<ComponentName, ort.InferenceSession>;
-  for (const name of ['textEncoder', 'unet', 'vaeDecoder'] as const) sessions[name] = await createSession(name);
+  const created: Partial<Record<NetworkName, ort.InferenceSession>> = {};
+  for (const name of REQUIRED_NETWORKS) created[name] = await createSession(name);
+  const sessions = perNetwork((name) => created[name]);
   model = {
     components: wrapSessions(runtime, allResident(sessions), describeUnet(sessions.unet)),
     tokenizer: ClipTokenizer.fromFiles(text('tokenizer/vocab.json'), text('tokenizer/merges.txt')),
@@ -144,10 +146,10 @@ describe('txt2img with the tiny model on wasm', () => {
 
   it('low-memory mode holds one session at a time and makes the same image', async () => {
     const normal = await run();
-    const alive = new Set<ComponentName>();
-    const created: ComponentName[] = [];
+    const alive = new Set<NetworkName>();
+    const created: NetworkName[] = [];
     let most = 0;
-    const load = async (name: ComponentName) => {
+    const load = async (name: NetworkName) => {
       const session = await createSession(name);
       created.push(name);
       alive.add(name);

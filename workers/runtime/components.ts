@@ -1,6 +1,7 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { ModelFileError } from '../../src/shared/errors.ts';
 import type { Backend } from '../../src/shared/backend.ts';
+import { NETWORK_NAMES, NETWORKS, networkPath, type NetworkName, type PerNetwork } from '../../src/shared/networks.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
@@ -8,15 +9,6 @@ import { createSerialQueue, ortQueue } from './serial.ts';
 
 type Ort = typeof OrtModule;
 type Session = OrtModule.InferenceSession;
-
-/** The three ONNX files of a diffusers-layout model and the names the pipeline uses. */
-export const COMPONENT_FILES = {
-  textEncoder: { path: 'text_encoder/model.onnx', inputs: ['input_ids'], output: 'last_hidden_state' },
-  unet: { path: 'unet/model.onnx', inputs: ['sample', 'timestep', 'encoder_hidden_states'], output: 'out_sample' },
-  vaeDecoder: { path: 'vae_decoder/model.onnx', inputs: ['latent_sample'], output: 'sample' },
-} as const;
-
-export type ComponentName = keyof typeof COMPONENT_FILES;
 
 export interface RuntimeOptions {
   ort: Ort;
@@ -65,20 +57,21 @@ async function externalDataOption(path: string, bytes: Uint8Array, files: readon
  */
 export async function createComponentSession(
   runtime: RuntimeOptions,
-  name: ComponentName,
+  name: NetworkName,
   bytes: Uint8Array,
   extra: OrtModule.InferenceSession.SessionOptions = {},
   externalFiles: readonly ExternalDataFile[] = [],
 ): Promise<Session> {
-  const spec = COMPONENT_FILES[name];
-  const externalData = await externalDataOption(spec.path, bytes, externalFiles);
+  const spec = NETWORKS[name];
+  const path = networkPath(name);
+  const externalData = await externalDataOption(path, bytes, externalFiles);
   let session: Session;
   try {
     session = await ortQueue(() =>
       runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
     );
   } catch (error) {
-    throw new ModelFileError(spec.path, `is not a usable ONNX model (${(error as Error).message})`);
+    throw new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);
   }
   const missing = spec.inputs.find((input) => !session.inputNames.includes(input));
   const problem = missing
@@ -88,7 +81,7 @@ export async function createComponentSession(
       : `lacks the output "${spec.output}" (it has ${session.outputNames.join(', ')})`;
   if (problem) {
     await releaseSession(session);
-    throw new ModelFileError(spec.path, problem);
+    throw new ModelFileError(path, problem);
   }
   return session;
 }
@@ -129,18 +122,18 @@ function timestepTensor(ort: Ort, unet: UnetInputs, timestep: number, batch: num
 /** Where the wrapped sessions come from: all three held, or one at a time (low-memory mode). */
 export interface ComponentSessions {
   /** The session for `name`, created first (after releasing another) when it is not alive. */
-  use(name: ComponentName): Promise<Session>;
+  use(name: NetworkName): Promise<Session>;
   /** Components whose sessions are alive now. */
-  alive(): ComponentName[];
+  alive(): NetworkName[];
   release(): Promise<void>;
 }
 
 /** All three sessions, created up front and held until released. */
-export function allResident(sessions: Record<ComponentName, Session>): ComponentSessions {
-  let held: Partial<Record<ComponentName, Session>> = sessions;
+export function allResident(sessions: PerNetwork<Session>): ComponentSessions {
+  let held: Partial<Record<NetworkName, Session>> = sessions;
   return {
     use: async (name) => held[name] ?? Promise.reject(new Error(`The ${name} session was released`)),
-    alive: () => Object.keys(held) as ComponentName[],
+    alive: () => NETWORK_NAMES.filter((name) => held[name] !== undefined),
     async release() {
       const all = Object.values(held);
       held = {};
@@ -154,8 +147,8 @@ export function allResident(sessions: Record<ComponentName, Session>): Component
  * before `load` creates the next, so peak GPU memory is the largest component
  * rather than the sum. `first` is the session alive to begin with.
  */
-export function oneAtATime(load: (name: ComponentName) => Promise<Session>, first: { name: ComponentName; session: Session }): ComponentSessions {
-  let current: { name: ComponentName; session: Session } | undefined = first;
+export function oneAtATime(load: (name: NetworkName) => Promise<Session>, first: { name: NetworkName; session: Session }): ComponentSessions {
+  let current: { name: NetworkName; session: Session } | undefined = first;
   const swaps = createSerialQueue();
   const drop = async () => {
     const old = current;
@@ -185,9 +178,9 @@ export function oneAtATime(load: (name: ComponentName) => Promise<Session>, firs
 export function wrapSessions(runtime: RuntimeOptions, sessions: ComponentSessions, unet: UnetInputs): DiffusionComponents {
   const { ort } = runtime;
   const timings = { sessionRunMs: 0, unetRuns: 0 };
-  const timedRun = async (name: ComponentName, feeds: Record<string, OrtModule.Tensor>) => {
+  const timedRun = async (name: NetworkName, feeds: Record<string, OrtModule.Tensor>) => {
     const session = await sessions.use(name);
-    const output = COMPONENT_FILES[name].output;
+    const output = NETWORKS[name].output;
     return ortQueue(async () => {
       const start = performance.now();
       const result = await session.run(feeds, [output]);

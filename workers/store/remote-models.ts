@@ -5,12 +5,13 @@
  * they come from the manifest or from the Hub's LFS pointers, read before any
  * weight is downloaded, and the download is verified against them.
  */
-import { COMPONENTS, hfFileUrl, hfPointerUrl, type CatalogEntry, type CatalogVariant } from '../../src/shared/catalog.ts';
+import { hfFileUrl, hfPointerUrl, type CatalogEntry, type CatalogVariant } from '../../src/shared/catalog.ts';
 import { ConfigError, DownloadError } from '../../src/shared/errors.ts';
 import { isObject, parsePythonJson } from '../../src/shared/json-check.ts';
 import { parseLfsPointer, type LfsPointer } from '../../src/shared/lfs-pointer.ts';
 import { parseManifest, requireModelFiles } from '../../src/shared/manifest.ts';
 import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
+import { NETWORK_NAMES, NETWORKS, networkPath } from '../../src/shared/networks.ts';
 import type { RemoteModel } from './downloader.ts';
 
 type Fetch = typeof fetch;
@@ -90,14 +91,15 @@ interface HubFile {
 function variantFiles(variant: CatalogVariant, at: string): HubFile[] {
   const { repo, revision, tokenizer } = variant;
   const files: HubFile[] = [];
-  for (const component of COMPONENTS) {
-    const graph = variant.files[component];
+  for (const network of NETWORK_NAMES) {
+    const graph = variant.files[network];
+    if (!graph) continue;
     const folder = graph.path.slice(0, graph.path.lastIndexOf('/') + 1);
-    files.push({ path: `${component}/model.onnx`, repo, revision, repoPath: graph.path });
+    files.push({ path: networkPath(network), repo, revision, repoPath: graph.path });
     for (const data of graph.externalData ?? []) {
       // ORT looks external data up by its path relative to the graph's folder.
-      if (!data.path.startsWith(folder)) throw new ConfigError(`${at} ${component}`, 'externalData', `paths inside ${folder || 'the repo root'}`);
-      files.push({ path: `${component}/${data.path.slice(folder.length)}`, repo, revision, repoPath: data.path, externalData: true });
+      if (!data.path.startsWith(folder)) throw new ConfigError(`${at} ${network}`, 'externalData', `paths inside ${folder || 'the repo root'}`);
+      files.push({ path: `${NETWORKS[network].folder}/${data.path.slice(folder.length)}`, repo, revision, repoPath: data.path, externalData: true });
     }
   }
   const fromTokenizer = (path: string, repoPath: string | undefined) =>

@@ -4,7 +4,7 @@
  * the unit tests run it in Node against fake-indexeddb and a fake `fetch`.
  */
 import { ConfigError, ModelFileError } from '../../src/shared/errors.ts';
-import { REQUIRED_FILES } from '../../src/shared/manifest.ts';
+import { NETWORK_NAMES, networkPath } from '../../src/shared/networks.ts';
 import type { ModelManifest } from '../../src/shared/model.ts';
 import type { DownloadProgress, ModelOrigin, StoreApi, StoredModel, StoreOptions } from '../../src/shared/store-protocol.ts';
 import { downloadModel, type RemoteModel } from './downloader.ts';
@@ -48,7 +48,8 @@ function throttled(report: (progress: DownloadProgress) => void, ms = 100): (pro
  * so the model never counts as cached and nothing half-usable reaches ORT.
  */
 async function checkGraphs(store: ModelStore, manifest: ModelManifest): Promise<void> {
-  for (const path of REQUIRED_FILES.filter((file) => file.endsWith('.onnx'))) {
+  const graphs = NETWORK_NAMES.map(networkPath).filter((path) => manifest.files.some((file) => file.path === path));
+  for (const path of graphs) {
     const folder = path.slice(0, path.lastIndexOf('/') + 1);
     try {
       const { externalData } = await scanOnnx(blobSource(await store.readFileBlob(manifest.id, path)), path);
