@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
-import { pngChunk } from '../src/shared/png-parameters.ts';
+import { pngChunk } from '../src/shared/png-chunks.ts';
 
 type Rgb = readonly [number, number, number];
 

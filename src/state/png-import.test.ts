@@ -1,6 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { pngChunk, withParameters } from '../shared/png-parameters.ts';
+import { pngChunk } from '../shared/png-chunks.ts';
+import { withParameters } from '../shared/png-parameters.ts';
 import { importPngSettings, MAX_PNG_BYTES } from './png-import.ts';
 
 const SIZES = { min: 64, max: 512, multiple: 64 };
