@@ -3,11 +3,11 @@
  * fetch, from which Hugging Face repo and revision, and what a device needs to
  * run each export. It is data, not code; `parseCatalog` checks every field
  * when the file loads, so a bad edit fails with the entry and field named.
+ * `pickVariant` (device-fit.ts) matches the requirements against a device.
  */
-import { wasmFit } from './device-fit.ts';
 import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isScheduler, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
-import type { AdapterSummary, Backend } from './backend.ts';
+import type { Backend } from './backend.ts';
 import type { ModelManifest } from './model.ts';
 import { NETWORK_NAMES, NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName, type PerNetwork } from './networks.ts';
 import { SCHEDULERS, type SizeRange } from './settings.ts';
@@ -243,49 +243,6 @@ function parseRequirements(json: Json, at: string): VariantRequirements {
   };
 }
 
-/** The variant to load and the backend to run it on, or why none can run here. */
-export type VariantChoice = { variant: CatalogVariant; backend: Backend } | { reason: string };
-
-/**
- * Picks the first variant this device can run. `adapter` is the WebGPU
- * adapter, or `undefined` when only the CPU (wasm) backend is available.
- */
-export function pickVariant(entry: CatalogEntry, adapter: AdapterSummary | undefined): VariantChoice {
-  const misfits: string[] = [];
-  for (const variant of entry.variants) {
-    const { backends } = variant.requirements;
-    let misfit: string | undefined;
-    if (adapter && backends.includes('webgpu')) {
-      misfit = gpuShortfall(variant.requirements, adapter);
-      if (misfit === undefined) return { variant, backend: 'webgpu' };
-    }
-    if (backends.includes('wasm')) {
-      const fit = wasmFit(variantFiles(variant), variant.precision);
-      if (fit.kind !== 'none') return { variant, backend: 'wasm' };
-      misfit = misfit ? `${misfit}; on the CPU (wasm) backend, ${fit.reason}` : fit.reason;
-    }
-    misfit ??= `${describeWeights(variant)} too big for the CPU (wasm) backend; it needs WebGPU`;
-    misfits.push(entry.variants.length > 1 ? `${variant.id}: ${misfit}` : misfit);
-  }
-  return { reason: misfits.join('; ') };
-}
-
-function gpuShortfall(needs: VariantRequirements, adapter: AdapterSummary): string | undefined {
-  const problems = needs.features
-    .filter((feature) => !adapter.features.includes(feature))
-    .map((feature) => `needs the WebGPU feature ${feature}, which this GPU lacks`);
-  const limits = [
-    ['maxBufferSize', needs.minMaxBufferSize, adapter.maxBufferSize],
-    ['maxStorageBufferBindingSize', needs.minStorageBufferBindingSize, adapter.maxStorageBufferBindingSize],
-  ] as const;
-  for (const [name, needed, allowed] of limits) {
-    if (needed !== undefined && allowed < needed) {
-      problems.push(`needs a ${name} of at least ${bytes(needed)}, but this GPU allows ${bytes(allowed)}`);
-    }
-  }
-  return problems.length > 0 ? problems.join('; ') : undefined;
-}
-
 /** Every file of a variant with the network it belongs to: each graph and its external data. */
 export const variantParts = (variant: CatalogVariant): { network: NetworkName; file: CatalogFile }[] =>
   NETWORK_NAMES.flatMap((network) => {
@@ -299,21 +256,3 @@ export const variantFiles = (variant: CatalogVariant): { path: string; bytes: nu
 
 /** The variant's download size as the catalog's display sizes add up; 0 when it gives none. */
 export const approxVariantBytes = (variant: CatalogVariant): number => variantParts(variant).reduce((sum, { file }) => sum + (file.approxBytes ?? 0), 0);
-
-function describeWeights(variant: CatalogVariant): string {
-  const total = approxVariantBytes(variant);
-  const size = total > 0 ? ` (about ${(total / 1e9).toFixed(1)} GB)` : '';
-  return `its ${variant.precision} weights${size} are`;
-}
-
-const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes (${Math.round(n / 2 ** 20)} MiB)`;
-
-const HUB = 'https://huggingface.co';
-const hubUrl = (kind: 'resolve' | 'raw', repo: string, revision: string, path: string): string =>
-  `${HUB}/${repo}/${kind}/${encodeURIComponent(revision)}/${path.split('/').map(encodeURIComponent).join('/')}`;
-
-/** The download URL of a file in a Hugging Face repo at a revision. */
-export const hfFileUrl = (repo: string, revision: string, path: string): string => hubUrl('resolve', repo, revision, path);
-
-/** The URL that serves a file's Git LFS pointer (its sha256 and size) instead of its bytes; see `parseLfsPointer`. */
-export const hfPointerUrl = (repo: string, revision: string, path: string): string => hubUrl('raw', repo, revision, path);

@@ -1,5 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { manifestMisfit, wasmFit, WASM_WEIGHT_LIMIT } from './device-fit.ts';
+import type { AdapterSummary } from './backend.ts';
+import { parseCatalog, type CatalogEntry } from './catalog.ts';
+import { manifestMisfit, pickVariant, wasmFit, WASM_WEIGHT_LIMIT } from './device-fit.ts';
+
+const catalog = parseCatalog(JSON.parse(readFileSync(new URL('../../public/catalog.json', import.meta.url), 'utf8')));
+const entry = (id: string): CatalogEntry => catalog.models.find((model) => model.id === id)!;
+
+const MiB = 2 ** 20;
+const gpu = (change: Partial<AdapterSummary> = {}): AdapterSummary => ({
+  vendor: 'test',
+  architecture: '',
+  description: '',
+  features: ['shader-f16'],
+  maxBufferSize: 2048 * MiB,
+  maxStorageBufferBindingSize: 2048 * MiB,
+  ...change,
+});
+
 
 // The fp32 SD-Turbo export's files, as the real-shape generator writes them.
 const SD_TURBO_FP32 = [
@@ -47,6 +65,60 @@ describe('device fit', () => {
     expect(wasmFit(fp16, 'fp16')).toEqual({
       kind: 'one-at-a-time',
       reason: 'its three networks need 5.02 GB for their weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
+    });
+  });
+});
+
+describe('pickVariant', () => {
+  it('picks the fp16 export on a GPU with shader-f16', () => {
+    expect(pickVariant(entry('sd-turbo'), gpu())).toEqual({ variant: entry('sd-turbo').variants[0], backend: 'webgpu' });
+  });
+
+  it('refuses SD-Turbo on a GPU without shader-f16, naming the feature', () => {
+    const choice = pickVariant(entry('sd-turbo'), gpu({ features: [] }));
+    expect(choice).toEqual({ reason: 'needs the WebGPU feature shader-f16, which this GPU lacks' });
+  });
+
+  it('falls back to the fp32 export on a GPU without shader-f16', () => {
+    const choice = pickVariant(entry('lcm-dreamshaper-v7'), gpu({ features: [] }));
+    expect('variant' in choice && choice.variant.id).toBe('fp32');
+  });
+
+  it('refuses with the numbers when a buffer limit is too small', () => {
+    const choice = pickVariant(entry('sd-turbo'), gpu({ maxBufferSize: 64 * MiB }));
+    expect(choice).toEqual({
+      reason: 'needs a maxBufferSize of at least 101,187,584 bytes (97 MiB), but this GPU allows 67,108,864 bytes (64 MiB)',
+    });
+  });
+
+  it('says why each export fails when none fits', () => {
+    const choice = pickVariant(entry('sd15'), gpu({ features: [], maxStorageBufferBindingSize: 128 * MiB }));
+    expect(choice).toEqual({
+      reason:
+        'fp16: needs the WebGPU feature shader-f16, which this GPU lacks; ' +
+        'fp32: needs a maxStorageBufferBindingSize of at least 151,781,376 bytes (145 MiB), but this GPU allows 134,217,728 bytes (128 MiB)',
+    });
+  });
+
+  it('refuses real models on the CPU backend as too big', () => {
+    expect(pickVariant(entry('sd-turbo'), undefined)).toEqual({
+      reason: 'its fp16 weights (about 2.5 GB) are too big for the CPU (wasm) backend; it needs WebGPU',
+    });
+  });
+
+  it('runs a variant on wasm when it says it can', () => {
+    const turbo = entry('sd-turbo');
+    const variant = { ...turbo.variants[0], requirements: { ...turbo.variants[0].requirements, backends: ['webgpu' as const, 'wasm' as const] } };
+    expect(pickVariant({ ...turbo, variants: [variant] }, undefined)).toEqual({ variant, backend: 'wasm' });
+  });
+
+  it('refuses a wasm variant whose UNet alone is over the wasm heap, with the numbers', () => {
+    const lcm = entry('lcm-dreamshaper-v7');
+    const fp32 = lcm.variants.find((v) => v.precision === 'fp32')!;
+    const unet = { ...fp32.files.unet, externalData: [{ path: 'unet/model.onnx_data', approxBytes: 4e9 }] };
+    const variant = { ...fp32, files: { ...fp32.files, unet }, requirements: { ...fp32.requirements, backends: ['wasm' as const] } };
+    expect(pickVariant({ ...lcm, variants: [variant] }, undefined)).toEqual({
+      reason: 'its UNet alone needs 4.00 GB for its weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
     });
   });
 });

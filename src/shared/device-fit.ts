@@ -1,9 +1,12 @@
 /**
- * Whether a backend can run a model, decided from its manifest before any
- * download: what cannot work is refused with the reason and the numbers, not
- * left to fail inside ORT at session creation. Pure.
+ * Whether this device can run a model, decided before any download: which
+ * export of a catalog model fits the WebGPU adapter's features and limits, and
+ * whether a backend can hold a model's weights at all. What cannot work is
+ * refused with the reason and the numbers, not left to fail inside ORT at
+ * session creation. Pure: the caller passes the adapter.
  */
-import type { Backend } from './backend.ts';
+import type { AdapterSummary, Backend } from './backend.ts';
+import { approxVariantBytes, variantFiles, type CatalogEntry, type CatalogVariant, type VariantRequirements } from './catalog.ts';
 import type { ModelManifest } from './model.ts';
 import { networkBytes, networkLabel } from './networks.ts';
 
@@ -46,3 +49,54 @@ export function manifestMisfit(manifest: Pick<ModelManifest, 'precision' | 'file
   const fit = wasmFit(manifest.files.map((file) => ({ path: file.path, bytes: file.size })), manifest.precision);
   return fit.kind === 'none' ? fit.reason : undefined;
 }
+
+/** The variant to load and the backend to run it on, or why none can run here. */
+export type VariantChoice = { variant: CatalogVariant; backend: Backend } | { reason: string };
+
+/**
+ * Picks the first variant this device can run. `adapter` is the WebGPU
+ * adapter, or `undefined` when only the CPU (wasm) backend is available.
+ */
+export function pickVariant(entry: CatalogEntry, adapter: AdapterSummary | undefined): VariantChoice {
+  const misfits: string[] = [];
+  for (const variant of entry.variants) {
+    const { backends } = variant.requirements;
+    let misfit: string | undefined;
+    if (adapter && backends.includes('webgpu')) {
+      misfit = gpuShortfall(variant.requirements, adapter);
+      if (misfit === undefined) return { variant, backend: 'webgpu' };
+    }
+    if (backends.includes('wasm')) {
+      const fit = wasmFit(variantFiles(variant), variant.precision);
+      if (fit.kind !== 'none') return { variant, backend: 'wasm' };
+      misfit = misfit ? `${misfit}; on the CPU (wasm) backend, ${fit.reason}` : fit.reason;
+    }
+    misfit ??= `${describeWeights(variant)} too big for the CPU (wasm) backend; it needs WebGPU`;
+    misfits.push(entry.variants.length > 1 ? `${variant.id}: ${misfit}` : misfit);
+  }
+  return { reason: misfits.join('; ') };
+}
+
+function gpuShortfall(needs: VariantRequirements, adapter: AdapterSummary): string | undefined {
+  const problems = needs.features
+    .filter((feature) => !adapter.features.includes(feature))
+    .map((feature) => `needs the WebGPU feature ${feature}, which this GPU lacks`);
+  const limits = [
+    ['maxBufferSize', needs.minMaxBufferSize, adapter.maxBufferSize],
+    ['maxStorageBufferBindingSize', needs.minStorageBufferBindingSize, adapter.maxStorageBufferBindingSize],
+  ] as const;
+  for (const [name, needed, allowed] of limits) {
+    if (needed !== undefined && allowed < needed) {
+      problems.push(`needs a ${name} of at least ${bytes(needed)}, but this GPU allows ${bytes(allowed)}`);
+    }
+  }
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
+function describeWeights(variant: CatalogVariant): string {
+  const total = approxVariantBytes(variant);
+  const size = total > 0 ? ` (about ${(total / 1e9).toFixed(1)} GB)` : '';
+  return `its ${variant.precision} weights${size} are`;
+}
+
+const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes (${Math.round(n / 2 ** 20)} MiB)`;

@@ -3,8 +3,8 @@
  * catalog entry (merged with its stored download once there is one) and every
  * model the user added. Pure: no IndexedDB, no Svelte.
  */
-import { approxVariantBytes, pickVariant, variantFiles, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
-import { manifestMisfit } from '../shared/device-fit.ts';
+import { approxVariantBytes, variantFiles, type Catalog, type CatalogLicence, type CatalogVariant } from '../shared/catalog.ts';
+import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
 import { gpuBudget, lowMemoryAdvice, memoryNeeds } from '../shared/memory-needs.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { ModelManifest } from '../shared/model.ts';

@@ -1,7 +1,7 @@
 import { requestPersistence, spawnStore, storageStatus, storeTestOptions, storeTestWatch, type StorageStatus } from '../engine/store-client.ts';
 import { StoreSupervisor } from '../engine/store-supervisor.ts';
-import { parseCatalog, pickVariant, type Catalog } from '../shared/catalog.ts';
-import { manifestMisfit } from '../shared/device-fit.ts';
+import { parseCatalog, type Catalog } from '../shared/catalog.ts';
+import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
 import { ConfigError, HearthError, QuotaError, UnsupportedModelError } from '../shared/errors.ts';
 import { parseManifest } from '../shared/manifest.ts';
 import type { Progress } from '../shared/progress.ts';

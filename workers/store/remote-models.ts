@@ -5,10 +5,11 @@
  * they come from the manifest or from the Hub's LFS pointers, read before any
  * weight is downloaded, and the download is verified against them.
  */
-import { hfFileUrl, hfPointerUrl, type CatalogEntry, type CatalogVariant } from '../../src/shared/catalog.ts';
+import type { CatalogEntry, CatalogVariant } from '../../src/shared/catalog.ts';
 import { ConfigError, DownloadError } from '../../src/shared/errors.ts';
 import { isObject, parsePythonJson } from '../../src/shared/json-check.ts';
 import { parseLfsPointer, type LfsPointer } from '../../src/shared/lfs-pointer.ts';
+import { hfFileUrl, hfPointerUrl } from '../../src/shared/hub-urls.ts';
 import { parseManifest, requireModelFiles } from '../../src/shared/manifest.ts';
 import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 import { NETWORK_NAMES, NETWORKS, networkPath } from '../../src/shared/networks.ts';
