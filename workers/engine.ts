@@ -1,93 +1,28 @@
 import { transfer } from 'comlink';
-import { manifestMisfit, wasmFit } from '../src/shared/device-fit.ts';
-import { DeviceLostError, GpuMemoryError, UnsupportedModelError } from '../src/shared/errors.ts';
-import { parsePythonJson } from '../src/shared/json-check.ts';
-import type { Progress } from '../src/shared/progress.ts';
 import type { EngineInfo } from '../src/shared/backend.ts';
 import type { Checkpoint } from '../src/shared/checkpoint.ts';
-import type { Engine, GenerateResult, LoadedModelFacts } from '../src/shared/engine-api.ts';
+import { manifestMisfit, wasmFit } from '../src/shared/device-fit.ts';
+import type { Engine, GenerateResult } from '../src/shared/engine-api.ts';
+import { DeviceLostError, GpuMemoryError, UnsupportedModelError } from '../src/shared/errors.ts';
 import type { Job } from '../src/shared/job.ts';
-import type { ModelSource } from '../src/shared/model.ts';
-import { NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../src/shared/networks.ts';
+import type { NetworkName } from '../src/shared/networks.ts';
+import type { Progress } from '../src/shared/progress.ts';
 import { validateSettings } from '../src/shared/settings.ts';
-import { externalDataOf, readModelBytes, readText } from './model-files.ts';
-import { loadTokenizer } from './model-tokenizer.ts';
+import { createModel, releaseModels, sameModel, type LoadedModel } from './model-loader.ts';
 import { decodedToRgba } from './pipeline/image.ts';
-import { chunkLimit } from './pipeline/prompt-chunks.ts';
-import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
-import { txt2img, type Txt2ImgModel } from './pipeline/txt2img.ts';
+import { txt2img } from './pipeline/txt2img.ts';
 import { encodePng } from './png.ts';
-import {
-  allResident,
-  createComponentSession,
-  describeUnet,
-  keepOnGpu,
-  oneAtATime,
-  releaseSession,
-  wrapSessions,
-  type ComponentSessions,
-  type RuntimeOptions,
-  type UnetInputs,
-} from './runtime/components.ts';
+import type { RuntimeOptions } from './runtime/components.ts';
 import { acquireDevice } from './runtime/device.ts';
 import { countBuffers, type BufferTally } from './runtime/gpu-buffers.ts';
 import { watchOutOfMemory } from './runtime/gpu-memory.ts';
 import { Lru } from './runtime/lru.ts';
-import { createSerialQueue } from './runtime/serial.ts';
 import { ort } from './runtime/ort.ts';
-
-async function loadSchedulerConfig(source: ModelSource) {
-  const path = 'scheduler/scheduler_config.json';
-  return parseSchedulerConfig(parsePythonJson(await readText(source, path), path));
-}
-
-type Session = Awaited<ReturnType<typeof createComponentSession>>;
-
-interface LoadedModel extends Txt2ImgModel {
-  source: ModelSource;
-  facts: LoadedModelFacts;
-  lowMemory: boolean;
-  sessions: ComponentSessions;
-}
+import { createSerialQueue } from './runtime/serial.ts';
 
 // A model picked while another loads must wait: ORT's native WebGPU EP fails a create
 // that overlaps another ("another WebGPU EP inference session is being created", ORT-FACTS.md).
 const serialLoads = createSerialQueue();
-
-/**
- * Creates one component's session. The graph's and the external data's bytes
- * live only in this call, so they are collectable as soon as ORT has
- * copied them: ORT keeps no reference (ORT-FACTS.md, "Loading weights").
- * Text embeddings stay on the GPU only while the text encoder stays alive.
- */
-async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: NetworkName, lowMemory: boolean) {
-  const path = networkPath(name);
-  const start = performance.now();
-  const graph = await readModelBytes(source, path);
-  const external = externalDataOf(source, path);
-  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBytes(source, file.path) })));
-  const readMs = performance.now() - start;
-  const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, NETWORKS.textEncoder.output) : {};
-  const session = await createComponentSession(rt, name, graph, extra, files);
-  return { session, readMs, bytes: graph.length + external.reduce((sum, file) => sum + file.size, 0), ms: performance.now() - start };
-}
-
-/**
- * The order sessions are created in: as the pipeline runs them, except that
- * low-memory mode, which checks every network once and releases each, ends
- * with the text encoder, needed first, and keeps it alive.
- */
-function loadOrder(lowMemory: boolean): NetworkName[] {
-  const [first, ...rest] = REQUIRED_NETWORKS;
-  return lowMemory ? [...rest, first] : REQUIRED_NETWORKS;
-}
-
-/** The same model files: a model deleted and added again under its id may have others. */
-const sameModel = (a: ModelSource, b: ModelSource) => a.kind === b.kind && JSON.stringify(a.manifest) === JSON.stringify(b.manifest);
-
-async function releaseModels(models: LoadedModel[]): Promise<void> {
-  for (const model of models) await model.components.release();
-}
 
 /** Test-only hooks; production builds pass none (see `workers/faults.ts`). */
 export interface EngineHooks {
@@ -106,49 +41,8 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
   };
   const resident = new Lru<LoadedModel>();
   const cancelled = new Set<string>();
-  /** Tells the running job that low-memory mode is creating a component's session. */
-  let onSwap: ((component: NetworkName) => void) | undefined;
-
-  async function createModel(rt: RuntimeOptions, source: ModelSource, lowMemory: boolean, onProgress: (progress: Progress) => void): Promise<LoadedModel> {
-    const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
-    const order = loadOrder(lowMemory);
-    const from = source.kind === 'store' ? 'indexeddb' : 'network';
-    const created: Partial<Record<NetworkName, Session>> = {};
-    let unet: UnetInputs | undefined;
-    try {
-      // One component at a time, so at most one component's staging memory is alive.
-      for (const [index, name] of order.entries()) {
-        const { session, ms, readMs, bytes } = await loadComponent(rt, source, name, lowMemory);
-        if (name === 'unet') unet = describeUnet(session);
-        if (lowMemory && name !== 'textEncoder') await releaseSession(session);
-        else created[name] = session;
-        onProgress({ phase: 'load', component: name, index: index + 1, count: order.length, ms, readMs, bytes, from });
-      }
-    } catch (error) {
-      for (const session of Object.values(created)) await releaseSession(session);
-      throw error;
-    }
-    const sessions = lowMemory
-      ? oneAtATime(
-          async (name) => {
-            onSwap?.(name);
-            return (await loadComponent(rt, source, name, true)).session;
-          },
-          { name: 'textEncoder', session: created.textEncoder! },
-        )
-      : allResident(perNetwork((name) => created[name]));
-    return {
-      source,
-      lowMemory,
-      sessions,
-      components: wrapSessions(rt, sessions, unet!),
-      tokenizer,
-      facts: { fixedTextLength: unet!.fixedTextLength },
-      textLimit: chunkLimit(unet!.fixedTextLength),
-      schedulerConfig,
-      vaeScalingFactor: source.manifest.vaeScalingFactor,
-    };
-  }
+  /** Tells the running job that low-memory mode is creating a network's session. */
+  let onSwap: ((network: NetworkName) => void) | undefined;
 
   const requireRuntime = () => {
     if (!runtime) throw new Error('Engine used before init()');
@@ -201,7 +95,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         await releaseModels(resident.evictBeyond(options.residentModels - 1));
         const during = `while loading ${source.manifest.name}`;
         outOfMemory?.take();
-        const model = await createModel(rt, source, lowMemory, onProgress).catch((error: unknown) => {
+        const model = await createModel(rt, source, lowMemory, onProgress, (network) => onSwap?.(network)).catch((error: unknown) => {
           checkMemory(during, lowMemory);
           throw error;
         });

@@ -1,0 +1,129 @@
+/**
+ * Loads a model into the worker: its tokenizer, its scheduler config and one
+ * ORT session per network, read from where its `ModelSource` says. The engine
+ * decides when; this module knows how.
+ */
+import type { LoadedModelFacts } from '../src/shared/engine-api.ts';
+import { parsePythonJson } from '../src/shared/json-check.ts';
+import type { ModelSource } from '../src/shared/model.ts';
+import { NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../src/shared/networks.ts';
+import type { Progress } from '../src/shared/progress.ts';
+import { externalDataOf, readModelBytes, readText } from './model-files.ts';
+import { loadTokenizer } from './model-tokenizer.ts';
+import { chunkLimit } from './pipeline/prompt-chunks.ts';
+import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
+import type { Txt2ImgModel } from './pipeline/txt2img.ts';
+import {
+  allResident,
+  createComponentSession,
+  describeUnet,
+  keepOnGpu,
+  oneAtATime,
+  releaseSession,
+  wrapSessions,
+  type ComponentSessions,
+  type RuntimeOptions,
+  type UnetInputs,
+} from './runtime/components.ts';
+
+async function loadSchedulerConfig(source: ModelSource) {
+  const path = 'scheduler/scheduler_config.json';
+  return parseSchedulerConfig(parsePythonJson(await readText(source, path), path));
+}
+
+type Session = Awaited<ReturnType<typeof createComponentSession>>;
+
+/** A model with its sessions created, as the engine keeps it resident. */
+export interface LoadedModel extends Txt2ImgModel {
+  source: ModelSource;
+  facts: LoadedModelFacts;
+  lowMemory: boolean;
+  sessions: ComponentSessions;
+}
+
+/**
+ * Creates one component's session. The graph's and the external data's bytes
+ * live only in this call, so they are collectable as soon as ORT has
+ * copied them: ORT keeps no reference (docs/ort-web.md, "Loading weights").
+ * Text embeddings stay on the GPU only while the text encoder stays alive.
+ */
+async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: NetworkName, lowMemory: boolean) {
+  const path = networkPath(name);
+  const start = performance.now();
+  const graph = await readModelBytes(source, path);
+  const external = externalDataOf(source, path);
+  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBytes(source, file.path) })));
+  const readMs = performance.now() - start;
+  const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, NETWORKS.textEncoder.output) : {};
+  const session = await createComponentSession(rt, name, graph, extra, files);
+  return { session, readMs, bytes: graph.length + external.reduce((sum, file) => sum + file.size, 0), ms: performance.now() - start };
+}
+
+/**
+ * The order sessions are created in: as the pipeline runs them, except that
+ * low-memory mode, which checks every network once and releases each, ends
+ * with the text encoder, needed first, and keeps it alive.
+ */
+function loadOrder(lowMemory: boolean): NetworkName[] {
+  const [first, ...rest] = REQUIRED_NETWORKS;
+  return lowMemory ? [...rest, first] : REQUIRED_NETWORKS;
+}
+
+/** The same model files: a model deleted and added again under its id may have others. */
+export const sameModel = (a: ModelSource, b: ModelSource) => a.kind === b.kind && JSON.stringify(a.manifest) === JSON.stringify(b.manifest);
+
+export async function releaseModels(models: LoadedModel[]): Promise<void> {
+  for (const model of models) await model.components.release();
+}
+
+/**
+ * Reads a model's tokenizer and scheduler config and creates its sessions:
+ * all three held, or (low-memory mode) each checked once and then created one
+ * at a time as the pipeline needs it, `onSwap` told before each.
+ */
+export async function createModel(
+  rt: RuntimeOptions,
+  source: ModelSource,
+  lowMemory: boolean,
+  onProgress: (progress: Progress) => void,
+  onSwap: (network: NetworkName) => void,
+): Promise<LoadedModel> {
+  const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
+  const order = loadOrder(lowMemory);
+  const from = source.kind === 'store' ? 'indexeddb' : 'network';
+  const created: Partial<Record<NetworkName, Session>> = {};
+  let unet: UnetInputs | undefined;
+  try {
+    // One component at a time, so at most one component's staging memory is alive.
+    for (const [index, name] of order.entries()) {
+      const { session, ms, readMs, bytes } = await loadComponent(rt, source, name, lowMemory);
+      if (name === 'unet') unet = describeUnet(session);
+      if (lowMemory && name !== 'textEncoder') await releaseSession(session);
+      else created[name] = session;
+      onProgress({ phase: 'load', component: name, index: index + 1, count: order.length, ms, readMs, bytes, from });
+    }
+  } catch (error) {
+    for (const session of Object.values(created)) await releaseSession(session);
+    throw error;
+  }
+  const sessions = lowMemory
+    ? oneAtATime(
+        async (name) => {
+          onSwap(name);
+          return (await loadComponent(rt, source, name, true)).session;
+        },
+        { name: 'textEncoder', session: created.textEncoder! },
+      )
+    : allResident(perNetwork((name) => created[name]));
+  return {
+    source,
+    lowMemory,
+    sessions,
+    components: wrapSessions(rt, sessions, unet!),
+    tokenizer,
+    facts: { fixedTextLength: unet!.fixedTextLength },
+    textLimit: chunkLimit(unet!.fixedTextLength),
+    schedulerConfig,
+    vaeScalingFactor: source.manifest.vaeScalingFactor,
+  };
+}
