@@ -3,9 +3,14 @@
  * `readonly code` literal and the facts the user needs. They cross the worker
  * boundary intact (see `serializeError`/`restoreError`), so the UI branches on
  * `code`, never on message text.
+ *
+ * A new class joins `ERROR_CLASSES` at the end of this file under its code:
+ * `code` must be one of that registry's keys, so a class left out does not
+ * compile (it would otherwise arrive on the other side of a worker as nothing
+ * `restoreError` knows).
  */
 export abstract class HearthError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: HearthErrorCode;
 }
 
 /** A config file or catalog entry has a missing, unknown or out-of-range field. */
@@ -139,6 +144,25 @@ function mib(bytes: number): string {
   return `${Math.ceil(bytes / 2 ** 20)} MiB`;
 }
 
+/** A catalog model's licence must be accepted before its first download. */
+export class LicenceNotAcceptedError extends HearthError {
+  readonly code = 'licence-not-accepted';
+  constructor(
+    readonly model: string,
+    readonly licence: string,
+  ) {
+    super(`Accept the ${licence} licence of ${model} before downloading it.`);
+  }
+}
+
+/** A model is already downloading; a second download of it would write the same chunks. */
+export class DownloadBusyError extends HearthError {
+  readonly code = 'download-busy';
+  constructor(readonly model: string) {
+    super(`${model} is already downloading: one download of a model at a time.`);
+  }
+}
+
 /** The engine died again and again in a row; the UI offers a retry and keeps the job. */
 export class EngineFailedError extends HearthError {
   readonly code = 'engine-failed';
@@ -190,33 +214,12 @@ export class CheckpointError extends HearthError {
   }
 }
 
-export type HearthErrorCode =
-  | ConfigError['code']
-  | InvalidSettingError['code']
-  | TokenizerFileError['code']
-  | ModelFileError['code']
-  | StoredFileReadError['code']
-  | UnsupportedModelError['code']
-  | DeviceLostError['code']
-  | DownloadError['code']
-  | IntegrityError['code']
-  | QuotaError['code']
-  | PngParametersError['code']
-  | EngineFailedError['code']
-  | StoreDiedError['code']
-  | GpuMemoryError['code']
-  | CheckpointError['code']
-  | CancelledError['code'];
-
-/** The structured-cloneable form of an error, as it crosses a worker boundary. */
-export interface SerializedError {
-  code: HearthErrorCode | 'unknown';
-  name: string;
-  message: string;
-  fields: Record<string, unknown>;
-}
-
-const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
+/**
+ * Every named error class under its code: where `HearthErrorCode` comes from
+ * and what `restoreError` rebuilds. `errors.type-test.ts` checks that
+ * each class is filed under its own code.
+ */
+const ERROR_CLASSES = {
   config: ConfigError,
   'invalid-setting': InvalidSettingError,
   'tokenizer-file': TokenizerFileError,
@@ -229,30 +232,55 @@ const classes: Record<HearthErrorCode, { prototype: HearthError }> = {
   'gpu-memory': GpuMemoryError,
   checkpoint: CheckpointError,
   download: DownloadError,
+  'download-busy': DownloadBusyError,
+  'licence-not-accepted': LicenceNotAcceptedError,
   integrity: IntegrityError,
   quota: QuotaError,
   'png-parameters': PngParametersError,
   cancelled: CancelledError,
 };
 
-export function serializeError(error: unknown): SerializedError {
-  if (error instanceof HearthError) {
-    const fields: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(error)) if (key !== 'code') fields[key] = value;
-    return { code: error.code as HearthErrorCode, name: error.name, message: error.message, fields };
-  }
-  const plain = error instanceof Error ? error : new Error(String(error));
-  return { code: 'unknown', name: plain.name, message: plain.message, fields: {} };
+export type HearthErrorCode = keyof typeof ERROR_CLASSES;
+
+/** The class of each code, for code that branches on `code` and needs the fields. */
+export type HearthErrorOf<Code extends HearthErrorCode> = InstanceType<(typeof ERROR_CLASSES)[Code]>;
+
+/** The structured-cloneable form of an error, as it crosses a worker boundary. */
+export interface SerializedError {
+  code: HearthErrorCode | 'unknown';
+  name: string;
+  message: string;
+  /** The stack where it was thrown, in the other thread; restored so a report shows where. */
+  stack?: string;
+  fields: Record<string, unknown>;
 }
 
-/** Rebuilds the original subclass, so `instanceof` and every field work again. */
+export function serializeError(error: unknown): SerializedError {
+  const plain = error instanceof Error ? error : new Error(String(error));
+  const { name, message, stack } = plain;
+  if (!(error instanceof HearthError)) return { code: 'unknown', name, message, stack, fields: {} };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) if (key !== 'code') fields[key] = value;
+  return { code: error.code, name, message, stack, fields };
+}
+
+const isKnownCode = (code: string): code is HearthErrorCode => Object.hasOwn(ERROR_CLASSES, code);
+
+/**
+ * Rebuilds the original subclass, so `instanceof` and every field work again.
+ * A code this build does not know (a worker from another build, just after an
+ * update) becomes a plain Error with the same message, never a failure of its own.
+ */
 export function restoreError(data: SerializedError): Error {
-  if (data.code === 'unknown') {
-    const error = new Error(data.message);
+  const known = isKnownCode(data.code) ? ERROR_CLASSES[data.code] : undefined;
+  const error: Error = known ? Object.create(known.prototype) : new Error();
+  Object.defineProperties(error, {
+    message: { value: data.message, writable: true, configurable: true },
+    stack: { value: data.stack ?? `${data.name}: ${data.message}`, writable: true, configurable: true },
+  });
+  if (!known) {
     error.name = data.name;
     return error;
   }
-  const error: Error = Object.create(classes[data.code].prototype);
-  Object.defineProperty(error, 'message', { value: data.message, writable: true, configurable: true });
   return Object.assign(error, data.fields, { code: data.code });
 }

@@ -2,7 +2,7 @@ import { requestPersistence, spawnStore, storageStatus, storeTestOptions, storeT
 import { StoreSupervisor } from '../engine/store-supervisor.ts';
 import { parseCatalog, type Catalog } from '../shared/catalog.ts';
 import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
-import { ConfigError, HearthError, QuotaError, UnsupportedModelError } from '../shared/errors.ts';
+import { ConfigError, HearthError, LicenceNotAcceptedError, QuotaError, UnsupportedModelError } from '../shared/errors.ts';
 import { parseManifest } from '../shared/manifest.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
@@ -171,7 +171,7 @@ class ModelsState {
       if (!model) {
         const entry = this.catalog?.models.find((candidate) => candidate.id === modelId);
         if (!entry) throw new ConfigError('Models', 'model', `a listed model ("${modelId}" is not one)`);
-        if (!this.accepted.includes(entry.id)) throw new ConfigError(entry.name, 'licence', `accepted before the first download (${entry.licence.name})`);
+        if (!this.accepted.includes(entry.id)) throw new LicenceNotAcceptedError(entry.name, entry.licence.name);
         const choice = pickVariant(entry, engine?.backend === 'webgpu' ? engine.adapter : undefined);
         if ('reason' in choice) throw new UnsupportedModelError(entry.name, choice.reason);
         model = await store.call((s) => s.addFromCatalog(entry, choice.variant.id));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { externalize } from '../../e2e/external-data.ts';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { manifest as tinyManifest } from '../../scripts/tiny-model/configs.ts';
-import { CancelledError } from '../../src/shared/errors.ts';
+import { CancelledError, DownloadBusyError } from '../../src/shared/errors.ts';
 import type { ModelFile } from '../../src/shared/model.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
 import { openModelStore } from './model-store.ts';
@@ -153,6 +153,7 @@ describe('store service: add by URL and download', () => {
     await api.addFromUrl(URL_OF('slow'));
     const stopped = api.download('slow', () => {});
     await expect.poll(async () => (await api.list())[0].files.find((file) => file.path === 'unet/model.onnx_data')?.stored).toBe(CHUNK);
+    await expect(api.download('slow', () => {}), 'a second download of the same model is refused').rejects.toBeInstanceOf(DownloadBusyError);
     api.stop('slow');
     await expect(stopped).rejects.toBeInstanceOf(CancelledError);
     expect((await api.list())[0]).toMatchObject({ cached: false });

@@ -3,7 +3,7 @@
  * registry of known models and the downloader. Dependencies are injected so
  * the unit tests run it in Node against fake-indexeddb and a fake `fetch`.
  */
-import { ConfigError, ModelFileError } from '../../src/shared/errors.ts';
+import { ConfigError, DownloadBusyError, ModelFileError } from '../../src/shared/errors.ts';
 import { NETWORK_NAMES, networkPath } from '../../src/shared/networks.ts';
 import type { ModelManifest } from '../../src/shared/model.ts';
 import type { DownloadProgress, ModelOrigin, StoreApi, StoredModel, StoreOptions } from '../../src/shared/store-protocol.ts';
@@ -151,7 +151,7 @@ export function createStoreService(deps: StoreDeps = {}): StoreApi {
     async download(modelId, onProgress) {
       const known = await record(modelId);
       if (known.origin.kind === 'local') throw new ModelFileError(known.origin.folder, 'was imported from local files, which cannot be downloaded; import the folder again');
-      if (downloads.has(modelId)) throw new ConfigError(`model "${known.manifest.name}"`, 'download', 'one download at a time');
+      if (downloads.has(modelId)) throw new DownloadBusyError(known.manifest.name);
       const controller = new AbortController();
       downloads.set(modelId, controller);
       try {
