@@ -174,6 +174,5 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       gpuBuffers: buffers?.(),
     }),
 
-    dispose: () => releaseModels(resident.evictBeyond(0)),
   };
 }

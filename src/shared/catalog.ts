@@ -6,11 +6,11 @@
  * `pickVariant` (device-fit.ts) matches the requirements against a device.
  */
 import { ConfigError } from './errors.ts';
-import { field, isObject, isPositive, isPrecision, isScheduler, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
+import { field, isObject, isPositive, isPrecision, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
 import type { Backend } from './backend.ts';
 import type { ModelManifest } from './model.ts';
 import { NETWORK_NAMES, NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName, type PerNetwork } from './networks.ts';
-import { SCHEDULERS, type SizeRange } from './settings.ts';
+import { isSchedulerChoice, SCHEDULERS, type SizeRange } from './settings.ts';
 
 /** Architectures the pipeline knows; `sd15-lcm` UNets take the guidance scale as an extra input (`timestep_cond`). */
 export const FAMILIES = ['sd15', 'sd15-lcm', 'sd21', 'sd-turbo'] as const;
@@ -168,7 +168,7 @@ function parseDefaults(json: Json, at: string, sizes: SizeRange): ModelManifest[
     height: field(at, json, 'height', isSide, side),
     steps: field(at, json, 'steps', isCount, 'a whole number of steps, at least 1'),
     guidance: field(at, json, 'guidance', isGuidance, 'a number >= 0'),
-    scheduler: field(at, json, 'scheduler', isScheduler, Object.keys(SCHEDULERS).join(', ')),
+    scheduler: field(at, json, 'scheduler', isSchedulerChoice, Object.keys(SCHEDULERS).join(', ')),
   };
 }
 

@@ -63,6 +63,4 @@ export interface Engine {
   cancel(jobId: string): void;
   /** What is resident and the GPU buffers held. */
   memory(): EngineMemory;
-  /** Releases every session. */
-  dispose(): Promise<void>;
 }

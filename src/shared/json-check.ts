@@ -3,7 +3,6 @@
  * first bad field in a `ConfigError` instead of failing later, far away.
  */
 import { ConfigError } from './errors.ts';
-import { SCHEDULERS, type SchedulerChoice } from './settings.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -30,7 +29,6 @@ export const isString = (value: unknown): value is string => typeof value === 's
 export const isPositive = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value > 0;
 export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isPrecision = (value: unknown): value is 'fp32' | 'fp16' => value === 'fp32' || value === 'fp16';
-export const isScheduler = (value: unknown): value is SchedulerChoice => typeof value === 'string' && Object.hasOwn(SCHEDULERS, value);
 
 /**
  * Parses JSON written by Python's `json` module, which writes `Infinity`,

@@ -1,8 +1,8 @@
 import { ConfigError } from './errors.ts';
-import { field, isObject, isPositive, isPrecision, isScheduler, isString, optionalField } from './json-check.ts';
+import { field, isObject, isPositive, isPrecision, isString, optionalField } from './json-check.ts';
 import type { ModelFile, ModelManifest } from './model.ts';
 import { networkPath, REQUIRED_NETWORKS } from './networks.ts';
-import { SCHEDULERS } from './settings.ts';
+import { isSchedulerChoice, SCHEDULERS } from './settings.ts';
 
 const isSha256 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 // Paths resolve against the model's folder URL or key the store: no leading slash, no `..`, no scheme.
@@ -40,7 +40,7 @@ export function parseManifest(json: unknown, source = 'hearth-model.json'): Mode
       height: field(`${source} defaults`, defaults, 'height', isPositive, 'pixels'),
       steps: field(`${source} defaults`, defaults, 'steps', isPositive, 'a step count'),
       guidance: field(`${source} defaults`, defaults, 'guidance', (v): v is number => typeof v === 'number' && v >= 0, 'a number >= 0'),
-      scheduler: field(`${source} defaults`, defaults, 'scheduler', isScheduler, Object.keys(SCHEDULERS).join(', ')),
+      scheduler: field(`${source} defaults`, defaults, 'scheduler', isSchedulerChoice, Object.keys(SCHEDULERS).join(', ')),
     },
     sizes: {
       min: field(`${source} sizes`, sizes, 'min', isPositive, 'pixels'),

@@ -12,6 +12,13 @@ export const SCHEDULERS = {
 
 export type SchedulerChoice = keyof typeof SCHEDULERS;
 
+export const isSchedulerChoice = (value: unknown): value is SchedulerChoice => typeof value === 'string' && Object.hasOwn(SCHEDULERS, value);
+
+/** Every sampler with the name A1111 gives it, in the form's order. */
+export const SCHEDULER_CHOICES: readonly { id: SchedulerChoice; label: string }[] = Object.keys(SCHEDULERS)
+  .filter(isSchedulerChoice)
+  .map((id) => ({ id, label: SCHEDULERS[id] }));
+
 /** Sizes a model supports, in pixels. */
 export interface SizeRange {
   min: number;

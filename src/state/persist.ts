@@ -11,7 +11,6 @@ const gallery = () => (galleryStore ??= createStore('hearth-gallery', 'images'))
 export const loadRecord = (key: string): Promise<unknown> => get(key, state());
 /** Saves one app-state value in the current schema; values are structured-cloned. */
 export const saveRecord = (key: string, value: unknown): Promise<void> => set(key, wrap(value), state());
-export const deleteRecord = (key: string): Promise<void> => del(key, state());
 
 export const loadImageRecords = (): Promise<[IDBValidKey, unknown][]> => entries(gallery());
 export const saveImageRecord = (id: string, value: unknown): Promise<void> => set(id, wrap(value), gallery());

@@ -54,13 +54,6 @@ export class TorchGenerator implements NoiseSource {
     }
   }
 
-  /** Generator that continues exactly where `state` was taken. */
-  static fromState(state: GeneratorState): TorchGenerator {
-    const gen = new TorchGenerator(0);
-    gen.setState(state);
-    return gen;
-  }
-
   /** Copy of the current state. */
   getState(): GeneratorState {
     return { mt: this.mt.slice(), index: this.index, nextNormal: this.nextNormal };

@@ -34,11 +34,9 @@ describe('model store', () => {
     const { store } = fresh();
     const data = bytes(3500);
     await write(store, 'm', 'unet/weights.bin', data, true, 2);
-    expect(await store.isComplete('m', 'unet/weights.bin')).toBe(false);
     await expect(store.readFileBlob('m', 'unet/weights.bin')).rejects.toMatchObject({ code: 'model-file' });
 
     await write(store, 'm', 'unet/weights.bin', data);
-    expect(await store.isComplete('m', 'unet/weights.bin')).toBe(true);
     expect(await store.readFileBytes('m', 'unet/weights.bin')).toEqual(data);
     expect((await store.readFileBlob('m', 'unet/weights.bin')).size).toBe(3500);
     expect(await store.listFiles('m')).toEqual([
@@ -137,7 +135,6 @@ describe('model store', () => {
     const { missing, evicted } = await store.checkPresent('m', files);
     expect(evicted).toEqual(['f1.bin']);
     expect(missing.map((file) => file.path)).toEqual(['f1.bin', 'f2.bin']);
-    expect(await store.isComplete('m', 'f1.bin')).toBe(false);
     expect(await store.usage()).toEqual({ m: 2000 });
   });
 

@@ -55,7 +55,6 @@ export interface FileWriter {
 export interface ModelStore {
   /** Records of a model's files, complete or partial. */
   listFiles(modelId: string): Promise<FileRecord[]>;
-  isComplete(modelId: string, path: string): Promise<boolean>;
   /** A complete file as one Blob of its chunk Blobs, to read parts of it (a graph's header). */
   readFileBlob(modelId: string, path: string): Promise<Blob>;
   /** A complete file as bytes in one buffer, the form ORT loads graphs and external data from. */
@@ -187,7 +186,6 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
   return {
     listFiles: (modelId) => getAll<FileRecord>(meta, modelRange(modelId)),
 
-    isComplete: async (modelId, path) => (await record(modelId, path))?.complete === true,
 
     readFileBlob,
 

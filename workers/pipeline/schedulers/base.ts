@@ -9,8 +9,6 @@ export type { SchedulerState };
 /** What `step` returns; arrays are fresh and NCHW like the inputs. */
 export interface StepOutput {
   prevSample: Float32Array<ArrayBuffer>;
-  /** The denoised estimate x0 (LCM: the boundary-condition `denoised`), where the class computes one. */
-  predOriginalSample?: Float32Array<ArrayBuffer>;
 }
 
 /** A diffusers scheduler over flat float32 tensors; methods never mutate their inputs. */

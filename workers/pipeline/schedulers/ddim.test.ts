@@ -46,12 +46,16 @@ describe('DDIMScheduler reproduces diffusers', () => {
     expect(scheduler.sigmas).toBeUndefined();
   });
 
-  it('returns the model output as x0 for prediction_type "sample", clipped', () => {
-    const scheduler = createScheduler({ ...DDIM, prediction_type: 'sample', clip_sample_range: 0.5 });
-    scheduler.setTimesteps(10);
-    const model = Float32Array.from([-2, -0.25, 0.25, 2]);
-    const { predOriginalSample } = scheduler.step(model, 900, new Float32Array(4));
-    expect(predOriginalSample).toEqual(Float32Array.from([-0.5, -0.25, 0.25, 0.5]));
+  it('takes the model output as x0 for prediction_type "sample", clipped to clip_sample_range', () => {
+    const step = (clip: boolean) => {
+      const scheduler = createScheduler({ ...DDIM, prediction_type: 'sample', clip_sample: clip, clip_sample_range: 0.5 });
+      scheduler.setTimesteps(10);
+      return scheduler.step(Float32Array.from([-2, -0.25, 0.25, 2]), 900, new Float32Array(4)).prevSample;
+    };
+    const [clipped, free] = [step(true), step(false)];
+    expect(clipped.slice(1, 3), 'values inside the range are untouched').toEqual(free.slice(1, 3));
+    expect(clipped[0]).not.toBeCloseTo(free[0]);
+    expect(clipped[3]).not.toBeCloseTo(free[3]);
   });
 });
 

@@ -32,7 +32,7 @@ export class DDIMScheduler extends AlphaScheduler {
     // With eta = 0, std_dev_t is 0 and the direction coefficient is sqrt(1 - alpha_prod_t_prev).
     const direction = prev.sqrtBeta;
     const prevSample = x0.map((x, i) => f(prev.sqrtAlpha * x) + f(direction * eps[i]));
-    return { prevSample, predOriginalSample: x0 };
+    return { prevSample };
   }
 
   // pred_epsilon of DDIMScheduler.step, taken before clipping.

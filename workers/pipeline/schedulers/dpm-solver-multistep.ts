@@ -146,7 +146,7 @@ export class DPMSolverMultistepScheduler extends SchedulerBase {
     const prevSample = combine(updateTerms(this.options, sigmas, history.reverse(), sample, noise));
     if (this.lowerOrderNums < order) this.lowerOrderNums++;
     this.stepIndex = index + 1;
-    return algorithm.endsWith('++') ? { prevSample, predOriginalSample: converted.slice() } : { prevSample };
+    return { prevSample };
   }
 
   override getState(): SchedulerState {

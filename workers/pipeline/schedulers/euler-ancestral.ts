@@ -35,6 +35,6 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     const noise = drawNoise(generator, sample.length, this.className);
     const prevSample = sample.map((s, i) => f(s + f(f(f(s - pred[i]) / sigma) * dt)) + f(noise[i] * sigmaUp));
     this.stepIndex = index + 1;
-    return { prevSample, predOriginalSample: pred };
+    return { prevSample };
   }
 }

@@ -34,6 +34,6 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     const dt = f(this.sigmas[index + 1] - sigma);
     const prevSample = sample.map((s, i) => s + f(f(f(s - pred[i]) / sigma) * dt));
     this.stepIndex = index + 1;
-    return { prevSample, predOriginalSample: pred };
+    return { prevSample };
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/shared/errors.ts';
-import { SCHEDULERS } from '../../../src/shared/settings.ts';
-import { SCHEDULER_CHOICES, createScheduler, parseSchedulerConfig, schedulerConfigFor, type SchedulerConfig } from './index.ts';
+import { SCHEDULER_CHOICES, SCHEDULERS } from '../../../src/shared/settings.ts';
+import { createScheduler, parseSchedulerConfig, schedulerConfigFor, type SchedulerConfig } from './index.ts';
 
 // runwayml/stable-diffusion-v1-5 scheduler/scheduler_config.json
 const SD15 = {

@@ -2,7 +2,7 @@
 // and the config for each sampler the UI offers.
 
 import { ConfigError } from '../../../src/shared/errors.ts';
-import { SCHEDULERS, type SchedulerChoice } from '../../../src/shared/settings.ts';
+import type { SchedulerChoice } from '../../../src/shared/settings.ts';
 import type { Scheduler } from './base.ts';
 import {
   readDdim,
@@ -23,11 +23,6 @@ import { LCMScheduler } from './lcm.ts';
 export type { Scheduler, SchedulerState, StepOutput } from './base.ts';
 export { SCHEDULER_CLASSES, parseSchedulerConfig, type SchedulerClassName, type SchedulerConfig } from './config.ts';
 export type { SchedulerChoice };
-
-/** The UI's samplers with the names AUTOMATIC1111 writes into PNG `parameters`. */
-export const SCHEDULER_CHOICES: readonly { id: SchedulerChoice; label: string }[] = Object.entries(SCHEDULERS).map(
-  ([id, label]) => ({ id: id as SchedulerChoice, label }),
-);
 
 /** Builds the scheduler a config names; ConfigError for an unknown class or an unusable value. */
 export function createScheduler(config: SchedulerConfig): Scheduler {

@@ -57,6 +57,6 @@ export class LCMScheduler extends AlphaScheduler {
       prevSample = denoised.map((d, i) => f(prev.sqrtAlpha * d) + f(prev.sqrtBeta * noise[i]));
     }
     this.stepIndex = index + 1;
-    return { prevSample, predOriginalSample: denoised };
+    return { prevSample };
   }
 }

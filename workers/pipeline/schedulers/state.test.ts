@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SCHEDULER_CHOICES } from '../../../src/shared/settings.ts';
 import { TorchGenerator } from '../random.ts';
-import { SCHEDULER_CHOICES, createScheduler, schedulerConfigFor, type Scheduler } from './index.ts';
+import { createScheduler, schedulerConfigFor, type Scheduler } from './index.ts';
 
 // A Stable Diffusion 2.x-style base config; each choice derives its own from it.
 const BASE = {
@@ -48,7 +49,9 @@ describe.each(SCHEDULER_CHOICES.map((c) => c.id))('%s', (choice) => {
 
       const resumed = fresh(choice);
       resumed.setState(saved.scheduler);
-      const end = runSteps(resumed, TorchGenerator.fromState(saved.generator), saved.latents, cut, STEPS);
+      const restored = new TorchGenerator(0);
+      restored.setState(saved.generator);
+      const end = runSteps(resumed, restored, saved.latents, cut, STEPS);
       expect(end).toEqual(straight);
     }
   });
