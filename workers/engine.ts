@@ -21,7 +21,7 @@ import { ort } from './runtime/ort.ts';
 import { createSerialQueue } from './runtime/serial.ts';
 
 // A model picked while another loads must wait: ORT's native WebGPU EP fails a create
-// that overlaps another ("another WebGPU EP inference session is being created", ORT-FACTS.md).
+// that overlaps another ("another WebGPU EP inference session is being created"; docs/ort-web.md, "One queue for every call").
 const serialLoads = createSerialQueue();
 
 /** Test-only hooks; production builds pass none (see `workers/faults.ts`). */

@@ -19,7 +19,7 @@ export interface RuntimeOptions {
 function sessionOptions({ backend, device }: RuntimeOptions): OrtModule.InferenceSession.SessionOptions {
   return {
     executionProviders: backend === 'webgpu' ? [{ name: 'webgpu', device }] : ['wasm'],
-    // Native WebGPU mis-computes Conv -> SiLU -> SiLU above 'basic' (ORT-FACTS.md).
+    // Native WebGPU mis-computes Conv -> SiLU -> SiLU above 'basic' (docs/ort-web.md, "Graph optimisation level").
     graphOptimizationLevel: 'basic',
     // Node-placement warnings (shape ops kept on the CPU) are expected and only noise in the console.
     logSeverityLevel: 3,
@@ -39,7 +39,8 @@ export interface ExternalDataFile {
 /**
  * Pairs each external-data location the graph records with a file, before ORT
  * sees it: after a failed external-data load the native WebGPU EP refuses
- * every later session (ORT-FACTS.md), so a missing file must fail here.
+ * every later session (docs/ort-web.md, "One queue for every call"), so a
+ * missing file must fail here.
  */
 async function externalDataOption(path: string, bytes: Uint8Array, files: readonly ExternalDataFile[]) {
   const { externalData } = await scanOnnx(bytesSource(bytes), path);
@@ -188,7 +189,7 @@ export function wrapSessions(runtime: RuntimeOptions, sessions: ComponentSession
       return result[output];
     });
   };
-  // getData(true) downloads GPU outputs and frees them: undisposed outputs leak (ORT-FACTS.md).
+  // getData(true) downloads GPU outputs and frees them: undisposed outputs leak (docs/ort-web.md, "GPU outputs").
   const readFloat32 = async (tensor: OrtModule.Tensor) => (await tensor.getData(true)) as Float32Array;
 
   return {

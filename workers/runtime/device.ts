@@ -21,7 +21,7 @@ const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'timestamp-query', 'sub
 /**
  * Requests an adapter and a device the worker owns. Owning it means releasing
  * every ORT session never destroys it, so its `lost` promise signals a real
- * loss (ORT-FACTS.md, "Device").
+ * loss (docs/ort-web.md, "The device").
  */
 export async function acquireDevice(): Promise<DeviceResult> {
   if (!('gpu' in navigator) || !navigator.gpu) return { ok: false, reason: 'This browser has no WebGPU.' };

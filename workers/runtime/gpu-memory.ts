@@ -2,7 +2,7 @@
  * Notices when the device fails to allocate memory. ORT's native EP creates
  * buffers without an error scope, so an allocation that does not fit surfaces
  * only as an uncaptured `GPUOutOfMemoryError` on the device, while ORT goes on
- * with an unusable buffer.
+ * with an unusable buffer (docs/ort-web.md, "The device").
  */
 export function watchOutOfMemory(device: GPUDevice): { take(): boolean } {
   let failed = false;

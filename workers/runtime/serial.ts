@@ -1,7 +1,8 @@
 /**
  * Returns a function that runs tasks one after another. ORT's native WebGPU
- * EP hangs on overlapping create/run/release calls (ORT-FACTS.md), so every
- * ORT call in the worker goes through one of these.
+ * EP hangs on overlapping create/run/release calls (docs/ort-web.md, "One
+ * queue for every call"), so every ORT call in the worker goes through one of
+ * these.
  */
 export function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();

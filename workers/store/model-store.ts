@@ -1,6 +1,7 @@
 /**
  * Model files in IndexedDB, split in chunks of at most 64 MiB: a single 512 MiB
- * Blob failed to store in Chromium. idb-keyval cannot add a store to an existing
+ * Blob failed to store in Chromium (docs/browser.md, "IndexedDB: files in
+ * chunks"). idb-keyval cannot add a store to an existing
  * database, so there are two: `<name>-meta` holds one `FileRecord` per file keyed
  * `[modelId, path]`, `<name>-chunks` the Blobs keyed `[modelId, path, index]`.
  *

@@ -2,8 +2,8 @@
  * Reads what an `.onnx` file says about its weights without loading it: which
  * external-data files its initializers point to, and whether any is float16.
  * ORT's native WebGPU EP cannot recover from a failed external-data load
- * (ORT-FACTS.md, "Which bundle"), so a missing file must be caught before ORT
- * sees the model. It walks the protobuf wire format
+ * (docs/ort-web.md, "One queue for every call"), so a missing file must be
+ * caught before ORT sees the model. It walks the protobuf wire format
  * (https://protobuf.dev/programming-guides/encoding/) of `onnx.proto`
  * (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto), skipping weight
  * bytes, so a 2 GB single-file model costs a few hundred small reads.
