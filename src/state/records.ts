@@ -5,7 +5,7 @@
  */
 import { checkCheckpoint, type Checkpoint } from '../shared/checkpoint.ts';
 import type { Job } from '../shared/job.ts';
-import { DEFAULT_MEMORY, LIMITS, SCHEDULERS, type GenerationSettings, type MemoryOptions } from '../shared/settings.ts';
+import { DEFAULT_MEMORY, isSchedulerChoice, LIMITS, type GenerationSettings, type MemoryOptions } from '../shared/settings.ts';
 
 /** v1: the first builds saved bare values; v2 wraps them as `{ schema, value }`. */
 export const SCHEMA_VERSION = 2;
@@ -48,7 +48,6 @@ export const wrap = <T>(value: T): Envelope<T> => ({ schema: SCHEMA_VERSION, val
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
-const isScheduler = (value: unknown): value is GenerationSettings['scheduler'] => typeof value === 'string' && Object.hasOwn(SCHEDULERS, value);
 const TEXT_KEYS = ['prompt', 'negativePrompt'] as const;
 const NUMBER_KEYS = ['seed', 'steps', 'width', 'height', 'guidance', 'batchCount'] as const;
 
@@ -75,7 +74,7 @@ export function readSettings(raw: unknown, defaults: GenerationSettings): ReadRe
     if (isFiniteNumber(value[key])) settings[key] = value[key];
     else if (value[key] !== undefined) return { ok: false, reason: `"${key}" is not a number` };
   }
-  if (isScheduler(value.scheduler)) settings.scheduler = value.scheduler;
+  if (isSchedulerChoice(value.scheduler)) settings.scheduler = value.scheduler;
   return { ok: true, value: settings, migratedFrom: record.migratedFrom };
 }
 
@@ -84,7 +83,7 @@ function isSettings(value: unknown): value is GenerationSettings {
     isObject(value) &&
     TEXT_KEYS.every((key) => typeof value[key] === 'string') &&
     NUMBER_KEYS.every((key) => isFiniteNumber(value[key])) &&
-    isScheduler(value.scheduler)
+    isSchedulerChoice(value.scheduler)
   );
 }
 
