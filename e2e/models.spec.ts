@@ -136,6 +136,23 @@ test('a model only the test server has: progress to the total, cached after a re
   await expect(page.getByRole('region', { name: 'Queue' })).toHaveCount(0);
 });
 
+test('a model whose UNet export fixes the text at 77 tokens: the form says so and shows where a long prompt is cut', async ({ page }) => {
+  const { graph, data } = externalize(tinyModelFiles(2, { fixedTextLength: 77 }).get('unet/model.onnx')!, 'model.onnx_data');
+  const name = serveModel('tiny-fixed-77', { replace: { 'unet/model.onnx': graph, [DATA]: data } });
+  await openModels(page);
+  await addByUrl(page, server.manifestUrl('tiny-fixed-77'));
+  await download(page, name);
+  await expect(state(page, name)).toHaveText('cached on this device');
+  await use(page, name);
+  await page.getByRole('button', { name: 'Studio', exact: true }).click();
+  await expect(page.getByText('takes exactly 77 text tokens')).toBeVisible();
+  await page.getByLabel('Prompt', { exact: true }).fill(`${'a '.repeat(73)}red fox in the snow`);
+  const meter = page.getByTestId('prompt-tokens');
+  await expect(meter.getByRole('listitem')).toHaveText(['75/75', '3/75']);
+  await expect(meter.getByRole('listitem').nth(1)).toHaveAttribute('title', 'Chunk 2 is cut: not used');
+  await expect(meter).toContainText('Cut after “a a a a red fox”: “in the snow…” and the rest are not used.');
+});
+
 test('a connection dropped mid-file resumes from the last whole chunk; the hash verifies after a reload; an eviction is reported', async ({ page }) => {
   const name = serveModel('tiny-drop');
   server.fault(`/m/tiny-drop/${DATA}`, { dropAfter: 150_000 });
