@@ -103,7 +103,7 @@ export async function lastUnetRuns(page: Page): Promise<number> {
 }
 
 /** Writes one job straight into the saved queue, as an earlier session would have left it; it shows after a reload. */
-export async function saveQueuedJob(page: Page, job: { id: string; modelId: string; settings: Partial<GenerationSettings> }): Promise<void> {
+export async function saveQueuedJob(page: Page, job: { id: string; modelId: string; settings: Partial<GenerationSettings>; checkpoint?: unknown }): Promise<void> {
   const settings = { negativePrompt: '', guidance: 3, scheduler: 'euler', batchCount: 1, ...job.settings };
   await page.evaluate(async (saved) => {
     await new Promise<void>((resolve, reject) => {

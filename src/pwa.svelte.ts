@@ -8,15 +8,16 @@ const SETTLE_MS = 1000;
 const WAITING_CHECK_MS = 200;
 
 /**
- * Resolves once the queue has been empty for SETTLE_MS. The studio saves a
- * job's images before it stops running, but writes the queue without it only
- * just after: a reload in that gap would run the job again.
+ * Resolves once the queue has had nothing to run for SETTLE_MS (jobs that
+ * failed or wait for their model wait for the user, not for the update). A job
+ * leaves the queue only once its images and the queue are saved; the settle
+ * time lets a job the user queues just then start before the page goes.
  */
 function whenIdle(): Promise<void> {
   return new Promise((resolve) => {
     const stop = $effect.root(() => {
       $effect(() => {
-        if (studio.running || studio.queue.length > 0) return;
+        if (studio.jobs.busy) return;
         const timer = setTimeout(() => {
           resolve();
           stop();

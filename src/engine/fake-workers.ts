@@ -13,7 +13,7 @@ import type { ModelSource } from '../shared/model.ts';
 import type { MemoryOptions } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
 
-/** How a worker misbehaves after its first step (or, for `bad-checkpoint`, on a resume). */
+/** How a worker misbehaves in its first job: after the first step (`bad-checkpoint`: at once, when resuming). */
 export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'bad-checkpoint' | undefined;
 
 export const STEPS = 4;
@@ -41,11 +41,12 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
   let spawned = 0;
   let terminated = 0;
   const spawn = (): EngineHandle => {
-    const fault = faults[spawned++];
+    const workerFault = faults[spawned++];
     let crash: (reason: string) => void = () => {};
     let lose: () => void = () => {};
     let started = false;
     let loading = false;
+    let jobs = 0;
     const engine: Partial<Engine> = {
       init: async (_choice, onDeviceLost) => {
         await sleep(20);
@@ -65,6 +66,7 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
       cancel: () => {},
       generate: async (job: Job, onProgress: (p: Progress) => void, resume?: Checkpoint) => {
         if (loading) throw new Error('generate() while a model loads');
+        const fault = jobs++ === 0 ? workerFault : undefined;
         resumedFrom.push(resume?.step);
         if (resume && fault === 'bad-checkpoint') throw new CheckpointError('it was written by another version of Hearth (old)');
         const first = (resume?.step ?? 0) + 1;
