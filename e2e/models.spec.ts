@@ -264,6 +264,19 @@ test('a store worker killed mid-download is replaced: the download goes on from 
   await expect(state(page, next)).toHaveText('not cached');
 });
 
+test('a manifest with the id "__proto__" is refused naming the id, and the next add works', async ({ page }) => {
+  server.route('/bad/proto/hearth-model.json', 200, JSON.stringify(manifest('__proto__', 'Prototype', listFiles(files))));
+  const name = serveModel('tiny-after-proto');
+  await openModels(page);
+  const addError = page.getByRole('region', { name: 'Add your own model' }).getByRole('alert');
+  await addByUrl(page, `${server.url}bad/proto/hearth-model.json`);
+  await expect(addError).toHaveAttribute('data-code', 'config');
+  await expect(addError).toContainText('"id" is invalid; allowed: letters, digits');
+  await addByUrl(page, server.manifestUrl('tiny-after-proto'));
+  await expect(state(page, name)).toHaveText('not cached');
+  await expect(addError).toHaveCount(0);
+});
+
 test('a browser killed mid-download leaves no half file, and Download goes on from the stored chunks', async () => {
   const name = serveModel('tiny-crash');
   server.fault(`/m/tiny-crash/${DATA}`, { stallAfter: 150_000 });

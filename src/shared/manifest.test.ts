@@ -55,3 +55,47 @@ describe('requireModelFiles', () => {
     expect(() => requireModelFiles(parseManifest(complete))).not.toThrow();
   });
 });
+
+describe('parseManifest over hostile manifests', () => {
+  const huge = 'x'.repeat(1_000_000);
+  const file = good.files[0];
+  const withFile = (change: Record<string, unknown>) => ({ ...good, files: [{ ...file, ...change }] });
+  it.each<[string, unknown, string]>([
+    ['the id "__proto__", which a plain object takes for its prototype', { ...good, id: '__proto__' }, 'id'],
+    ['an id of a million characters', { ...good, id: huge }, 'id'],
+    ['an id that is a number', { ...good, id: 5 }, 'id'],
+    ['an id that is a list', { ...good, id: ['tiny'] }, 'id'],
+    ['an id with a slash', { ...good, id: 'a/b' }, 'id'],
+    ['an empty id', { ...good, id: '' }, 'id'],
+    ['a name that is an object', { ...good, name: { toString: 'x' } }, 'name'],
+    ['a name of a million characters', { ...good, name: huge }, 'name'],
+    ['a description of a million characters', { ...good, description: huge }, 'description'],
+    ['a description that is a number', { ...good, description: 7 }, 'description'],
+    ['files that are an object with a length', { ...good, files: { 0: file, length: 1 } }, 'files'],
+    ['a hundred thousand files', { ...good, files: Array.from({ length: 100_000 }, (_, i) => ({ ...file, path: `f${i}` })) }, 'files'],
+    ['a path that climbs out of the model folder', withFile({ path: '../../secret' }), 'path'],
+    ['a path that climbs out from inside', withFile({ path: 'unet/../../secret' }), 'path'],
+    ['an absolute path', withFile({ path: '/etc/passwd' }), 'path'],
+    ['an absolute URL as a path', withFile({ path: 'https://evil.test/model.onnx' }), 'path'],
+    ['a protocol-relative URL as a path', withFile({ path: '//evil.test/model.onnx' }), 'path'],
+    ['a backslash path', withFile({ path: 'unet\\..\\..\\secret' }), 'path'],
+    ['a path of a million characters', withFile({ path: huge }), 'path'],
+    ['a path that is a number', withFile({ path: 1 }), 'path'],
+    ['a size given as text', withFile({ size: '1234' }), 'size'],
+    ['a fractional size', withFile({ size: 1.5 }), 'size'],
+    ['a size past what a file can hold', withFile({ size: 1e300 }), 'size'],
+    ['a negative size', withFile({ size: -1 }), 'size'],
+    ['a file entry that is null', { ...good, files: [null] }, '(entry)'],
+    ['defaults that are null', { ...good, defaults: null }, 'defaults'],
+    ['a list instead of an object', [good], '(file)'],
+    ['null', null, '(file)'],
+  ])('refuses %s, naming the field', (_, json, field) => expect(errorFor(json).field).toBe(field));
+
+  it('takes nothing from a "__proto__" key, which JSON makes an own property', () => {
+    expect(errorFor(JSON.parse(`{"__proto__": ${JSON.stringify(good)}}`)).field).toBe('files');
+  });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf'])('accepts the id "%s": every id-keyed collection is a Map', (id) => {
+    expect(parseManifest({ ...good, id }).id).toBe(id);
+  });
+});

@@ -7,17 +7,26 @@ import { isSchedulerChoice, SCHEDULERS } from './settings.ts';
 const isSha256 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 // Paths resolve against the model's folder URL or key the store: no leading slash, no `..`, no scheme.
 const isRelativePath = (value: unknown): value is string =>
-  isString(value) && /^[\w.-]+(?:\/[\w.-]+)*$/.test(value) && !value.split('/').some((part) => part === '.' || part === '..');
+  isString(value) && value.length <= 300 && /^[\w.-]+(?:\/[\w.-]+)*$/.test(value) && !value.split('/').some((part) => part === '.' || part === '..');
+// An id keys IndexedDB, the page's Maps and its attributes. Starting with a letter or digit rules out
+// `__proto__`, which a plain object would take for its prototype.
+const isModelId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9][\w.-]{0,99}$/.test(value);
+const isByteCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+const isName = (value: unknown): value is string => isString(value) && value.length <= 200;
+const isDescription = (value: unknown): value is string => typeof value === 'string' && value.length <= 10_000;
+/** More files than any diffusers export has; a list longer than this is not a model. */
+const MAX_FILES = 1000;
 
 /** Checks a `hearth-model.json` and returns it typed; names the first bad field. */
 export function parseManifest(json: unknown, source = 'hearth-model.json'): ModelManifest {
   if (!isObject(json)) throw new ConfigError(source, '(file)', 'a JSON object');
-  const files = field(source, json, 'files', Array.isArray, 'a list of { path, size, sha256, externalData? }').map((file: unknown, index: number) => {
+  const isFileList = (value: unknown): value is unknown[] => Array.isArray(value) && value.length <= MAX_FILES;
+  const files = field(source, json, 'files', isFileList, `a list of at most ${MAX_FILES} { path, size, sha256, externalData? }`).map((file: unknown, index: number) => {
     const where = `${source} files[${index}]`;
     if (!isObject(file)) throw new ConfigError(where, '(entry)', 'an object { path, size, sha256, externalData? }');
     const parsed: ModelFile = {
-      path: field(where, file, 'path', isRelativePath, 'a relative path such as "unet/model.onnx"'),
-      size: field(where, file, 'size', isPositive, 'a size in bytes'),
+      path: field(where, file, 'path', isRelativePath, 'a relative path such as "unet/model.onnx" (no "..", no leading "/", no URL), at most 300 characters'),
+      size: field(where, file, 'size', isByteCount, 'a whole number of bytes'),
       sha256: field(where, file, 'sha256', isSha256, '64 lowercase hex digits'),
     };
     if (optionalField(where, file, 'externalData', (v): v is boolean => typeof v === 'boolean', 'true or false')) parsed.externalData = true;
@@ -29,9 +38,9 @@ export function parseManifest(json: unknown, source = 'hearth-model.json'): Mode
   const defaults = field(source, json, 'defaults', isObject, 'an object of default settings');
   const sizes = field(source, json, 'sizes', isObject, 'an object { min, max, multiple }');
   return {
-    id: field(source, json, 'id', isString, 'a non-empty id'),
-    name: field(source, json, 'name', isString, 'a non-empty name'),
-    description: typeof json.description === 'string' ? json.description : '',
+    id: field(source, json, 'id', isModelId, 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100 characters'),
+    name: field(source, json, 'name', isName, 'a name of 1 to 200 characters'),
+    description: optionalField(source, json, 'description', isDescription, 'text of at most 10,000 characters') ?? '',
     precision: field(source, json, 'precision', isPrecision, '"fp32" or "fp16"'),
     files,
     vaeScalingFactor: field(source, json, 'vaeScalingFactor', isPositive, 'a positive number such as 0.18215'),

@@ -198,7 +198,7 @@ describe('downloadModel', () => {
     expect(error).toBeInstanceOf(IntegrityError);
     expect(error).toMatchObject({ file: 'unet/model.onnx', expected: `sha256 ${files[1].sha256}` });
     expect((await store.listFiles('bad')).map((file) => file.path)).toEqual(['text_encoder/model.onnx']);
-    expect(await store.usage()).toEqual({ good: 4200, bad: 700 });
+    expect(await store.usage()).toEqual(new Map([['good', 4200], ['bad', 700]]));
     expect(await store.readFileBytes('good', 'unet/model.onnx')).toEqual(unet);
   });
 
@@ -212,7 +212,7 @@ describe('downloadModel', () => {
     await expect(download).rejects.toBeInstanceOf(QuotaError);
     await expect(download).rejects.toMatchObject({ neededBytes: 4200, availableBytes: 4000 });
     expect(server.requests).toHaveLength(0);
-    expect(await store.usage()).toEqual({});
+    expect(await store.usage()).toEqual(new Map());
   });
 
   it('turns the browser refusing a write for lack of space into a QuotaError with the bytes still needed, keeping what was stored', async () => {
@@ -241,7 +241,7 @@ describe('downloadModel', () => {
     const download = downloadModel(source('sd', files), filling, { fetch: serve(served).fetch, estimate });
     await expect(download).rejects.toBeInstanceOf(QuotaError);
     await expect(download).rejects.toMatchObject({ neededBytes: 4200 - 700 - 1024, availableBytes: 100 });
-    expect(await store.usage(), 'the text encoder and the first UNet chunk stay').toEqual({ sd: 700 + 1024 });
+    expect(await store.usage(), 'the text encoder and the first UNet chunk stay').toEqual(new Map([['sd', 700 + 1024]]));
   });
 
   it('counts stored bytes against the quota: a partial file needs only its rest', async () => {
@@ -250,7 +250,7 @@ describe('downloadModel', () => {
     await expect(
       downloadModel(source('sd', files), store, { fetch: server.fetch, retries: 0, estimate: roomy }),
     ).rejects.toBeInstanceOf(DownloadError);
-    expect(await store.usage()).toEqual({ sd: 700 + 2048 });
+    expect(await store.usage()).toEqual(new Map([['sd', 700 + 2048]]));
 
     await downloadModel(source('sd', files), store, {
       fetch: server.fetch,
@@ -265,7 +265,7 @@ describe('downloadModel', () => {
     const server = serve(served);
     await downloadModel(source('sd', files), store, { fetch: server.fetch, estimate: roomy });
     await store.deleteModel('sd');
-    expect(await store.usage()).toEqual({});
+    expect(await store.usage()).toEqual(new Map());
     await downloadModel(source('sd', files), store, { fetch: server.fetch, estimate: roomy });
     expect(server.requests).toHaveLength(4);
     expect(await store.readFileBytes('sd', 'text_encoder/model.onnx')).toEqual(text);

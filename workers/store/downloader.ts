@@ -111,7 +111,8 @@ export async function downloadModel({ manifest, urls }: RemoteModel, store: Mode
         total,
         at: Date.now(),
       });
-    const url = urls[file.path];
+    // Own keys only: a file named `constructor` must not find Object's.
+    const url = Object.hasOwn(urls, file.path) ? urls[file.path] : undefined;
     if (url === undefined) throw new DownloadError(file.path, 'the model names no URL for it');
     try {
       await downloadFile(url, manifest.id, file, store, { ...options, onProgress: onFileProgress });

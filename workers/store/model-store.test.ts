@@ -94,12 +94,12 @@ describe('model store', () => {
     const { store, chunks } = fresh();
     await write(store, 'a', 'x.bin', bytes(2500));
     await write(store, 'b', 'x.bin', bytes(1500), true, 1);
-    expect(await store.usage()).toEqual({ a: 2500, b: 1024 });
+    expect(await store.usage()).toEqual(new Map([['a', 2500], ['b', 1024]]));
 
     await store.deleteModel('a');
-    expect(await store.usage()).toEqual({ b: 1024 });
+    expect(await store.usage()).toEqual(new Map([['b', 1024]]));
     await store.deleteModel('b');
-    expect(await store.usage()).toEqual({});
+    expect(await store.usage()).toEqual(new Map());
     expect(await keys(chunks)).toEqual([]);
   });
 
@@ -135,7 +135,7 @@ describe('model store', () => {
     const { missing, evicted } = await store.checkPresent('m', files);
     expect(evicted).toEqual(['f1.bin']);
     expect(missing.map((file) => file.path)).toEqual(['f1.bin', 'f2.bin']);
-    expect(await store.usage()).toEqual({ m: 2000 });
+    expect(await store.usage()).toEqual(new Map([['m', 2000]]));
   });
 
   it('verify finds a chunk changed on disk and deletes the file', async () => {

@@ -71,7 +71,7 @@ export interface ModelStore {
   /** Deletes every file of a model, partial ones included. */
   deleteModel(modelId: string): Promise<void>;
   /** Bytes stored per model id. */
-  usage(): Promise<Record<string, number>>;
+  usage(): Promise<Map<string, number>>;
   /** Run at start: deletes chunks no record counts and partial files that cannot resume. */
   cleanUp(): Promise<void>;
 }
@@ -248,10 +248,8 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
     },
 
     async usage() {
-      const bytes: Record<string, number> = {};
-      for (const file of await values<FileRecord>(meta)) {
-        bytes[file.modelId] = (bytes[file.modelId] ?? 0) + file.bytesWritten;
-      }
+      const bytes = new Map<string, number>();
+      for (const file of await values<FileRecord>(meta)) bytes.set(file.modelId, (bytes.get(file.modelId) ?? 0) + file.bytesWritten);
       return bytes;
     },
 

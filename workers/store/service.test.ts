@@ -103,6 +103,18 @@ describe('store service: add by URL and download', () => {
     expect(await api.list()).toEqual([]);
   });
 
+  it('refuses the id "__proto__" naming the field, then adds the next model; ids and paths named like Object members download', async () => {
+    const odd = new Map(files).set('constructor', new Uint8Array([1, 2, 3])).set('toString', new Uint8Array([4]));
+    const { api } = service(server(odd, { ['__proto__']: manifestOf('__proto__', files), constructor: manifestOf('constructor', odd), toString: manifestOf('toString', odd) }).fetch);
+    await api.open({});
+    await expect(api.addFromUrl(URL_OF('__proto__'))).rejects.toMatchObject({ code: 'config', field: 'id' });
+    for (const id of ['constructor', 'toString']) {
+      await api.addFromUrl(URL_OF(id));
+      expect(await api.download(id, () => {})).toMatchObject({ cached: true, manifest: { id } });
+    }
+    expect((await api.list()).map((model) => model.manifest.id)).toEqual(['constructor', 'toString']);
+  });
+
   it('refuses a manifest that lacks a required file, and an id already taken', async () => {
     const partial = manifestOf('partial', files, ['tokenizer/merges.txt']);
     const { api } = service(server(files, { partial, 'tiny-test': manifestOf('tiny-test', files) }).fetch);
@@ -177,7 +189,7 @@ describe('store service: start, eviction, delete', () => {
 
     const [model] = await createStoreService(deps).open({});
     expect(model).toMatchObject({ cached: false, evicted: { files: ['unet/model.onnx_data'] } });
-    expect(Object.keys(await store.usage())).toEqual(['m']);
+    expect([...(await store.usage()).keys()]).toEqual(['m']);
     const [again] = await createStoreService(deps).open({});
     expect(again.evicted?.files, 'the reason stays until the next download').toEqual(['unet/model.onnx_data']);
     expect((await api.download('m', () => {})).evicted).toBeUndefined();
@@ -189,7 +201,7 @@ describe('store service: start, eviction, delete', () => {
     await api.addFromUrl(URL_OF('m'));
     await api.download('m', () => {});
     await api.deleteFiles('m');
-    expect(await deps.openStore().usage()).toEqual({});
+    expect(await deps.openStore().usage()).toEqual(new Map());
     expect(await api.list()).toMatchObject([{ cached: false, storedBytes: 0 }]);
   });
 });
@@ -234,7 +246,7 @@ describe('store service: local import', () => {
     const { api, deps } = service(offline);
     await api.open({});
     await expect(api.importFiles('f', picked(files, leave))).rejects.toMatchObject({ code: 'model-file', file, reason });
-    expect(await deps.openStore().usage()).toEqual({});
+    expect(await deps.openStore().usage()).toEqual(new Map());
   });
 
   it('refuses before writing a byte when the quota is too small', async () => {
@@ -243,6 +255,6 @@ describe('store service: local import', () => {
     await tight.open({});
     await expect(tight.importFiles('f', picked(files))).rejects.toMatchObject({ code: 'quota', availableBytes: 100_000 });
     expect(await api.list()).toEqual([]);
-    expect(await deps.openStore().usage()).toEqual({});
+    expect(await deps.openStore().usage()).toEqual(new Map());
   });
 });

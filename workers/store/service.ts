@@ -117,7 +117,7 @@ export function createStoreService(deps: StoreDeps = {}): StoreApi {
       const records = await registry.list();
       // Files of no known model are what an import interrupted by a crash left.
       const known = new Set(records.map((known) => known.manifest.id));
-      for (const modelId of Object.keys(await opened.usage())) if (!known.has(modelId)) await opened.deleteModel(modelId);
+      for (const modelId of (await opened.usage()).keys()) if (!known.has(modelId)) await opened.deleteModel(modelId);
       for (const known of records) {
         const { evicted } = await opened.checkPresent(known.manifest.id, known.manifest.files);
         if (evicted.length > 0) await registry.put({ ...known, evicted: { at: Date.now(), files: evicted } });
