@@ -33,10 +33,12 @@ export interface ServeOptions {
   prefix?: string;
   /** A broken deploy: paths (relative to `dir`, like 'assets/x.js') it returns true for answer 404. */
   fail?: (path: string) => boolean;
+  /** Content types by extension that replace the right ones, as a misconfigured host sends them (tests only). */
+  types?: Record<string, string>;
 }
 
 /** Serves `dir` on 127.0.0.1; resolves once listening. */
-export function serve({ dir, port, isolate, prefix = '/', fail }: ServeOptions): Promise<Server> {
+export function serve({ dir, port, isolate, prefix = '/', fail, types = {} }: ServeOptions): Promise<Server> {
   const root = resolve(dir);
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -49,7 +51,7 @@ export function serve({ dir, port, isolate, prefix = '/', fail }: ServeOptions):
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const info = await stat(file);
       response.writeHead(200, {
-        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Content-Type': types[extname(file)] ?? TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': info.size,
         'Cache-Control': 'no-cache',
         ...(isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),

@@ -140,6 +140,37 @@ export class QuotaError extends HearthError {
   }
 }
 
+/**
+ * The browser refused to store more of a model although its estimate showed
+ * room: Chromium reports a fixed estimate that it does not enforce
+ * (docs/storage.md). The stored part stays for a Resume.
+ */
+export class StorageRefusedError extends HearthError {
+  readonly code = 'storage-refused';
+  constructor(
+    readonly storedBytes: number,
+    readonly neededBytes: number,
+    readonly modelBytes: number,
+  ) {
+    super(`The browser refused to store more after ${mib(storedBytes)} of the model's ${mib(modelBytes)} (${mib(neededBytes)} still needed)`);
+  }
+}
+
+/**
+ * Bytes the browser had accepted cannot be read back (`NotReadableError`):
+ * storage that lives in memory, as in a private window, overflowed, or the
+ * disk failed (docs/storage.md).
+ */
+export class StorageLostError extends HearthError {
+  readonly code = 'storage-lost';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file} was stored but cannot be read back (${detail})`);
+  }
+}
+
 function mib(bytes: number): string {
   return `${Math.ceil(bytes / 2 ** 20)} MiB`;
 }
@@ -160,6 +191,20 @@ export class DownloadBusyError extends HearthError {
   readonly code = 'download-busy';
   constructor(readonly model: string) {
     super(`${model} is already downloading: one download of a model at a time.`);
+  }
+}
+
+/**
+ * onnxruntime-web could not start any backend, so no model can load: most
+ * often the host serves its files wrongly. `fix` says what the host must do.
+ */
+export class RuntimeStartError extends HearthError {
+  readonly code = 'runtime-start';
+  constructor(
+    readonly reason: string,
+    readonly fix: string,
+  ) {
+    super(`The ONNX runtime could not start: ${reason}. ${fix}`);
   }
 }
 
@@ -225,6 +270,7 @@ const ERROR_CLASSES = {
   'tokenizer-file': TokenizerFileError,
   'model-file': ModelFileError,
   'stored-file-read': StoredFileReadError,
+  'runtime-start': RuntimeStartError,
   'unsupported-model': UnsupportedModelError,
   'device-lost': DeviceLostError,
   'engine-failed': EngineFailedError,
@@ -236,6 +282,8 @@ const ERROR_CLASSES = {
   'licence-not-accepted': LicenceNotAcceptedError,
   integrity: IntegrityError,
   quota: QuotaError,
+  'storage-refused': StorageRefusedError,
+  'storage-lost': StorageLostError,
   'png-parameters': PngParametersError,
   cancelled: CancelledError,
 };

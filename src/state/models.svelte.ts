@@ -2,7 +2,7 @@ import { requestPersistence, spawnStore, storageStatus, storeTestOptions, storeT
 import { StoreSupervisor } from '../engine/store-supervisor.ts';
 import { parseCatalog, type Catalog } from '../shared/catalog.ts';
 import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
-import { ConfigError, HearthError, LicenceNotAcceptedError, QuotaError, UnsupportedModelError } from '../shared/errors.ts';
+import { ConfigError, HearthError, LicenceNotAcceptedError, QuotaError, StorageLostError, StorageRefusedError, UnsupportedModelError } from '../shared/errors.ts';
 import { parseManifest } from '../shared/manifest.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
@@ -11,7 +11,8 @@ import type { DownloadProgress, StoredModel } from '../shared/store-protocol.ts'
 import { modelRows, type ModelRow } from './model-rows.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import type { LoadReport } from './report.ts';
-import { addSample, formatBytes, transferRate, type RateSample } from './transfer.ts';
+import { storageMessage } from './storage-message.ts';
+import { addSample, transferRate, type RateSample } from './transfer.ts';
 
 const LAST_MODEL_KEY = 'model';
 const LICENCES_KEY = 'licences';
@@ -41,9 +42,9 @@ async function builtInModel(): Promise<UrlSource> {
 }
 
 function shown(error: unknown): ShownError {
-  // QuotaError's own message rounds to MiB, too coarse for small models.
-  if (error instanceof QuotaError) {
-    return { code: error.code, message: `Not enough storage: ${formatBytes(error.neededBytes)} needed, ${formatBytes(error.availableBytes)} available.` };
+  // The storage errors' own messages round to MiB and leave out what the user can do.
+  if (error instanceof QuotaError || error instanceof StorageRefusedError || error instanceof StorageLostError) {
+    return { code: error.code, message: storageMessage(error) };
   }
   return { code: error instanceof HearthError ? error.code : 'unknown', message: error instanceof Error ? error.message : String(error) };
 }

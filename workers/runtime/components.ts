@@ -5,6 +5,7 @@ import { NETWORK_NAMES, NETWORKS, networkPath, type NetworkName, type PerNetwork
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
+import { ortAssets, runtimeStartError } from './runtime-start.ts';
 import { createSerialQueue, ortQueue } from './serial.ts';
 
 type Ort = typeof OrtModule;
@@ -72,7 +73,7 @@ export async function createComponentSession(
       runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
     );
   } catch (error) {
-    throw new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);
+    throw (await runtimeStartError(error, ortAssets(runtime.ort))) ?? new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);
   }
   const missing = spec.inputs.find((input) => !session.inputNames.includes(input));
   const problem = missing

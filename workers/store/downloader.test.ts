@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, DownloadError, IntegrityError, QuotaError } from '../../src/shared/errors.ts';
+import { CancelledError, DownloadError, IntegrityError, QuotaError, StorageLostError, StorageRefusedError } from '../../src/shared/errors.ts';
 import type { ModelFile } from '../../src/shared/model.ts';
 import { downloadFile, downloadModel, type DownloadProgress, type RemoteModel } from './downloader.ts';
 import { openModelStore, type ModelStore } from './model-store.ts';
@@ -215,7 +215,7 @@ describe('downloadModel', () => {
     expect(await store.usage()).toEqual(new Map());
   });
 
-  it('turns the browser refusing a write for lack of space into a QuotaError with the bytes still needed, keeping what was stored', async () => {
+  it('turns the browser refusing a write, under an estimate that showed room, into StorageRefusedError with what is stored and still needed, keeping it', async () => {
     const { store } = fresh();
     let appends = 0;
     const filling: ModelStore = {
@@ -236,12 +236,28 @@ describe('downloadModel', () => {
         };
       },
     };
-    let estimates = 0;
-    const estimate = async () => (++estimates === 1 ? { quota: 1e9, usage: 0 } : { quota: 5000, usage: 4900 });
+    // Chromium's fixed estimate: usage + 10 GiB, whatever it enforces.
+    const estimate = async () => ({ quota: 123 + 10 * 2 ** 30, usage: 123 });
     const download = downloadModel(source('sd', files), filling, { fetch: serve(served).fetch, estimate });
-    await expect(download).rejects.toBeInstanceOf(QuotaError);
-    await expect(download).rejects.toMatchObject({ neededBytes: 4200 - 700 - 1024, availableBytes: 100 });
+    await expect(download).rejects.toBeInstanceOf(StorageRefusedError);
+    await expect(download).rejects.toMatchObject({ storedBytes: 700 + 1024, neededBytes: 4200 - 700 - 1024, modelBytes: 4200 });
     expect(await store.usage(), 'the text encoder and the first UNet chunk stay').toEqual(new Map([['sd', 700 + 1024]]));
+  });
+
+  it('names a file the browser cannot read back (a private window overflowing its in-memory storage) with StorageLostError', async () => {
+    const { store } = fresh();
+    const server = serve(served, { 'unet/model.onnx': { drops: [2100] } });
+    await downloadModel(source('sd', files), store, { fetch: server.fetch, retries: 0, estimate: roomy }).catch(() => undefined);
+    // Going on from stored chunks reads them back to resume the hash; that read fails.
+    const losing: ModelStore = {
+      ...store,
+      beginFile: async () => {
+        throw new DOMException('The requested file could not be read, typically due to permission problems that have occurred after a reference to a file was acquired.', 'NotReadableError');
+      },
+    };
+    const error = await downloadModel(source('sd', files), losing, { fetch: server.fetch, estimate: roomy }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageLostError);
+    expect(error).toMatchObject({ file: 'unet/model.onnx' });
   });
 
   it('counts stored bytes against the quota: a partial file needs only its rest', async () => {

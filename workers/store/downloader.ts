@@ -5,8 +5,9 @@
  * call or after a reload in a later one, and transient failures are retried with
  * back-off.
  */
-import { CancelledError, DownloadError, QuotaError } from '../../src/shared/errors.ts';
+import { CancelledError, DownloadError, QuotaError, StorageLostError, StorageRefusedError } from '../../src/shared/errors.ts';
 import type { ModelManifest } from '../../src/shared/model.ts';
+import { reportedRoom } from '../../src/shared/storage-estimate.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
 import type { FileSpec, FileWriter, ModelStore } from './model-store.ts';
 
@@ -71,22 +72,30 @@ export async function downloadFile(
   }
 }
 
-/** Throws `QuotaError` with the numbers when `needed` more bytes would not fit in the browser's quota. */
+/**
+ * Throws `QuotaError` with the numbers when `needed` more bytes would not fit
+ * in the room the browser reports; a fixed estimate says nothing, so then the
+ * writes themselves find out.
+ */
 export async function ensureRoom(needed: number, estimate: () => Promise<StorageEstimate> = () => navigator.storage.estimate()): Promise<void> {
-  const { quota, usage } = await estimate();
-  if (quota !== undefined && usage !== undefined && needed > quota - usage) throw new QuotaError(needed, quota - usage);
+  const room = reportedRoom(await estimate());
+  if (room !== undefined && needed > room) throw new QuotaError(needed, room);
+}
+
+/** A `NotReadableError` reading back what was stored becomes `StorageLostError` naming the file; anything else stays. */
+export function asStorageLost(error: unknown, file: string): unknown {
+  return error instanceof DOMException && error.name === 'NotReadableError' ? new StorageLostError(file, error.message) : error;
 }
 
 /**
- * The browser refused a write for lack of space (the quota estimate can be
- * too generous): the same `QuotaError` the pre-check gives, with the bytes
- * still to store. The chunks already stored stay for a later Resume.
+ * The browser's own refusals in words: a write refused for space becomes
+ * `StorageRefusedError` with what this model has stored and still needs (the
+ * stored chunks stay for a Resume), a read-back failure `StorageLostError`.
  */
-async function asQuotaError(error: unknown, modelId: string, total: number, store: ModelStore, estimate = () => navigator.storage.estimate()): Promise<unknown> {
-  if (!(error instanceof DOMException && error.name === 'QuotaExceededError')) return error;
-  const kept = sum((await store.listFiles(modelId)).map((file) => file.bytesWritten));
-  const { quota = 0, usage = 0 } = await estimate();
-  return new QuotaError(total - kept, Math.max(0, quota - usage));
+async function asStorageError(error: unknown, modelId: string, file: string, total: number, store: ModelStore): Promise<unknown> {
+  if (!(error instanceof DOMException && error.name === 'QuotaExceededError')) return asStorageLost(error, file);
+  const kept = sum((await store.listFiles(modelId)).map((stored) => stored.bytesWritten));
+  return new StorageRefusedError(kept, total - kept, total);
 }
 
 /** Downloads the files of a model that are not stored yet, once the browser's quota shows they fit. */
@@ -117,7 +126,7 @@ export async function downloadModel({ manifest, urls }: RemoteModel, store: Mode
     try {
       await downloadFile(url, manifest.id, file, store, { ...options, onProgress: onFileProgress });
     } catch (error) {
-      throw await asQuotaError(error, manifest.id, total, store, estimate);
+      throw await asStorageError(error, manifest.id, file.path, total, store);
     }
     stored += file.size;
   }

@@ -7,7 +7,7 @@ import { ConfigError, DownloadBusyError, ModelFileError } from '../../src/shared
 import { NETWORK_NAMES, networkPath } from '../../src/shared/networks.ts';
 import type { ModelManifest } from '../../src/shared/model.ts';
 import type { DownloadProgress, ModelOrigin, StoreApi, StoredModel, StoreOptions } from '../../src/shared/store-protocol.ts';
-import { downloadModel, type RemoteModel } from './downloader.ts';
+import { asStorageLost, downloadModel, type RemoteModel } from './downloader.ts';
 import { importModel } from './import.ts';
 import { openModelStore, type ModelStore } from './model-store.ts';
 import { blobSource, relativeLocation, scanOnnx } from './onnx-scan.ts';
@@ -59,7 +59,7 @@ async function checkGraphs(store: ModelStore, manifest: ModelManifest): Promise<
       }
     } catch (error) {
       await store.deleteFile(manifest.id, path);
-      throw error;
+      throw asStorageLost(error, path);
     }
   }
 }
