@@ -13,7 +13,7 @@ describe('storageMessage', () => {
   it('refused mid-download: how far it got and what is missing, never the estimate it did not honour', () => {
     const message = storageMessage(new StorageRefusedError(1_200_000_000, 3_800_000_000, 5_000_000_000));
     expect(message).toBe(
-      "The browser refused to store more after 1.20 GB of this model's 5.00 GB; 3.80 GB are still to store. To make room, delete models you no longer use, allow this site persistent storage, or free disk space. Resume then goes on from what is stored.",
+      "The browser refused to store more after 1.20 GB of this model's 5.00 GB; 3.80 GB are still to store. To make room, delete models you no longer use, allow this site persistent storage, or free disk space. In a private or incognito window the browser keeps storage in memory and allows far less: use a normal window. Resume then goes on from what is stored.",
     );
     expect(message).not.toMatch(/available|10\.7/);
   });

@@ -18,7 +18,8 @@ export function storageMessage(error: StorageError): string {
     case 'storage-refused':
       return (
         `The browser refused to store more after ${formatBytes(error.storedBytes)} of this model's ${formatBytes(error.modelBytes)}; ` +
-        `${formatBytes(error.neededBytes)} are still to store. ${MAKE_ROOM} Resume then goes on from what is stored.`
+        `${formatBytes(error.neededBytes)} are still to store. ${MAKE_ROOM} In a private or incognito window the browser keeps ` +
+        'storage in memory and allows far less: use a normal window. Resume then goes on from what is stored.'
       );
     case 'storage-lost':
       return (
