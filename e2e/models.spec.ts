@@ -222,22 +222,13 @@ test('a download that does not fit the quota is refused with the numbers before 
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: `http://127.0.0.1:${PORT}` });
 });
 
-test("under Chromium's fixed estimate a refused write says how far it got and what to do; the storage line quotes no free space", async () => {
-  const name = serveModel('tiny-refused');
-  // Chromium's default: estimate() reports usage + 10 GiB, whatever quota it enforces.
+test("under Chromium's own fixed estimate (usage + 10 GiB) the storage line quotes no free space", async () => {
+  // This file's browser turns the fixed estimate off; Chromium's default keeps it (docs/storage.md).
   const browser = await chromium.launch({ executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS] });
   try {
     const page = await browser.newPage({ baseURL: `http://127.0.0.1:${PORT}/` });
     await openModels(page);
-    await expect(page.getByTestId('storage')).toContainText('the browser does not say how much more it will store');
-    await addByUrl(page, server.manifestUrl('tiny-refused'));
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: `http://127.0.0.1:${PORT}`, quotaSize: (await usage(page)) + 150_000 });
-    await download(page, name);
-    const error = card(page, name).getByRole('alert');
-    await expect(error).toHaveAttribute('data-code', 'storage-refused');
-    await expect(error).toHaveText(/^The browser refused to store more after \d+(\.\d+)? kB of this model's 4\d\d kB; \d+(\.\d+)? kB are still to store\. To make room, delete models/);
-    await expect(state(page, name)).toHaveText(/^partly downloaded/);
+    await expect(page.getByTestId('storage')).toHaveText(/^Storage: [\d.]+ [kMG]?B used; the browser does not say how much more it will store/);
   } finally {
     await browser.close();
   }
