@@ -127,10 +127,20 @@ test('files without settings change nothing; hostile settings stay text and are 
   await expect(page.locator('img[src="x"], img[src="y"], script:not([src])')).toHaveCount(0);
 });
 
+/** Counts the images the page itself decodes into bitmaps (thumbnails it makes from PNGs). */
+function countPageDecodes(): void {
+  const record = window as unknown as { pageDecodes: number };
+  record.pageDecodes = 0;
+  const decode = window.createImageBitmap.bind(window) as (...args: unknown[]) => Promise<ImageBitmap>;
+  window.createImageBitmap = ((...args: unknown[]) => (record.pageDecodes++, decode(...args))) as typeof window.createImageBitmap;
+}
+
 test('images survive a reload; delete and clear all (after confirming) remove them for good', async ({ page }) => {
+  await page.addInitScript(countPageDecodes);
   await openStudio(page);
   await generate(page, { ...SMALL, width: 384, prompt: 'first', seed: 1 });
   await generate(page, { width: 128, prompt: 'second', seed: 2 });
+  expect(await page.evaluate(() => (window as unknown as { pageDecodes: number }).pageDecodes), 'the worker sent the thumbnails; the page decoded no PNG').toBe(0);
 
   await openStudio(page);
   await expect(galleryImages(page)).toHaveCount(2);

@@ -11,7 +11,7 @@ import { validateSettings } from '../src/shared/settings.ts';
 import { createModel, releaseModels, sameModel, type LoadedModel } from './model-loader.ts';
 import { decodedToRgba } from './pipeline/image.ts';
 import { txt2img } from './pipeline/txt2img.ts';
-import { encodePng } from './png.ts';
+import { encodeImage } from './png.ts';
 import type { RuntimeOptions } from './runtime/components.ts';
 import { acquireDevice } from './runtime/device.ts';
 import { countBuffers, type BufferTally } from './runtime/gpu-buffers.ts';
@@ -138,8 +138,8 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
             },
             onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
             onImage: async ({ imageIndex, seed, width, height, sample }) => {
-              const png = await encodePng(decodedToRgba(sample, width, height), width, height, { settings: { ...job.settings, seed }, model: job.modelId });
-              onProgress({ phase: 'image', jobId: job.id, image: { jobId: job.id, imageIndex, seed, width, height, png } });
+              const { png, thumb } = await encodeImage(decodedToRgba(sample, width, height), width, height, { settings: { ...job.settings, seed }, model: job.modelId });
+              onProgress({ phase: 'image', jobId: job.id, image: { jobId: job.id, imageIndex, seed, width, height, png, thumb } });
             },
             isCancelled: () => cancelled.has(job.id),
           },

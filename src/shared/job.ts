@@ -9,7 +9,7 @@ export interface Job {
   createdAt: number;
 }
 
-/** A finished image as RGBA pixels plus its PNG. */
+/** A finished image: its PNG, and the gallery's thumbnail made from the same pixels. */
 export interface GeneratedImage {
   jobId: string;
   imageIndex: number;
@@ -17,4 +17,6 @@ export interface GeneratedImage {
   width: number;
   height: number;
   png: Blob;
+  /** Absent when the browser could not make one; the page then makes it from the PNG. */
+  thumb?: Blob;
 }

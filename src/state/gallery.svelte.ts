@@ -3,9 +3,10 @@ import { reusableSettings } from './gallery-item.ts';
 import { clearImageRecords, deleteImageRecord, loadImageRecords, saveImageRecord } from './persist.ts';
 import { readGalleryItem, type GalleryItem } from './records.ts';
 import { settings } from './settings.svelte.ts';
-import { makeThumbnail } from './thumbnail.ts';
+import { makeThumbnail } from '../shared/thumbnail.ts';
 
 // A missing thumbnail costs only memory (the grid shows the PNG instead), never the image.
+// The worker sends one with each image; this decodes the PNG again only for images saved without.
 const thumbnailOf = (png: Blob, width: number, height: number): Promise<Blob | undefined> =>
   makeThumbnail(png, width, height).catch(() => undefined);
 
@@ -66,7 +67,7 @@ class GalleryState {
       width: image.width,
       height: image.height,
       png: image.png,
-      thumb: await thumbnailOf(image.png, image.width, image.height),
+      thumb: image.thumb ?? (await thumbnailOf(image.png, image.width, image.height)),
       createdAt: Date.now(),
     };
     await saveImageRecord(item.id, item);

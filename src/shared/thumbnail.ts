@@ -1,7 +1,9 @@
 /**
- * Grid thumbnails, made once when an image is added, so the gallery shows small
- * images and never decodes every full-size PNG at once (InvokeAI's tab crashed
- * after bulk generations: https://github.com/invoke-ai/InvokeAI/issues/5415).
+ * Grid thumbnails, made once per image, so the gallery shows small images and
+ * never decodes every full-size PNG at once (InvokeAI's tab crashed after bulk
+ * generations: https://github.com/invoke-ai/InvokeAI/issues/5415). The worker
+ * makes them from the pixels it already has; the page only for images saved
+ * before it did.
  */
 
 /** Longest side of a thumbnail in pixels: a grid cell is about 180 CSS px wide. */
@@ -13,11 +15,11 @@ export function thumbnailSize(width: number, height: number, max = THUMB_SIZE): 
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-/** A small WebP of `png` (browsers that cannot encode WebP give PNG). */
-export async function makeThumbnail(png: Blob, width: number, height: number): Promise<Blob> {
+/** A small WebP of a `width`×`height` image: PNG bytes or pixels (browsers that cannot encode WebP give PNG). */
+export async function makeThumbnail(image: Blob | ImageData, width: number, height: number): Promise<Blob> {
   const size = thumbnailSize(width, height);
   // Resizing while decoding leaves only a thumbnail-sized bitmap alive.
-  const bitmap = await createImageBitmap(png, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' });
+  const bitmap = await createImageBitmap(image, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' });
   try {
     const canvas = new OffscreenCanvas(size.width, size.height);
     const context = canvas.getContext('2d');
