@@ -29,7 +29,6 @@ describe.skipIf(!HAVE_CLIP)('ClipTokenizer on the real CLIP vocabulary', () => {
   let vocabJson: string;
   let mergesTxt: string;
   let clip: ClipTokenizer;
-  let loadMs: number;
   /** Ids of vocab entries, failing if one is missing, so expectations name real tokens. */
   const ids = (...tokens: string[]) =>
     tokens.map((token) => {
@@ -51,9 +50,7 @@ describe.skipIf(!HAVE_CLIP)('ClipTokenizer on the real CLIP vocabulary', () => {
 
   beforeAll(() => {
     ({ vocab: vocabJson, merges: mergesTxt } = readRealClip());
-    const start = performance.now();
     clip = ClipTokenizer.fromFiles(vocabJson, mergesTxt);
-    loadMs = performance.now() - start;
   });
 
   it('reads the special tokens from vocab.json', () => {
@@ -168,14 +165,11 @@ describe.skipIf(!HAVE_CLIP)('ClipTokenizer on the real CLIP vocabulary', () => {
     expect(padTokenIdFromConfig(clip.vocab, '{"pad_token": "<|endoftext|>"}')).toBe(EOS);
   });
 
-  it('loads in well under a second and encodes a 77-token prompt in well under 1 ms', () => {
-    expect(loadMs).toBeLessThan(1000);
+  it('cuts a prompt longer than 77 tokens and ends it with the end token', () => {
     const prompt = 'masterpiece, best quality, a highly detailed oil painting of a red fox sitting in a snowy forest at sunset, '.repeat(3);
-    expect(clip.encode(prompt)[76]).toBe(EOS);
-    for (let i = 0; i < 200; i++) clip.encode(prompt);
-    const start = performance.now();
-    for (let i = 0; i < 200; i++) clip.encode(prompt);
-    expect((performance.now() - start) / 200).toBeLessThan(1);
+    const ids = clip.encode(prompt);
+    expect(ids.length).toBe(77);
+    expect(ids[76]).toBe(EOS);
   });
 });
 
