@@ -9,6 +9,7 @@
 import { clientsClaim } from 'workbox-core';
 import { addPlugins, cleanupOutdatedCaches, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { registerRoute } from 'workbox-routing';
+import { addedOrigins, storeWorkerPolicy } from '../src/shared/model-hosts.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 
@@ -31,23 +32,37 @@ function createsContext(request: Request): boolean {
  * blocks nothing and no Cross-Origin-Resource-Policy is needed. A worker
  * needs COEP too, or an isolated page may not start it.
  */
-function isolate(response: Response): Response {
+function isolate(response: Response, extra: Record<string, string> = {}): Response {
   // An opaque redirect (a navigation answered by a redirect) cannot be rebuilt; the browser follows it with a new request.
   if (response.status === 0) return response;
   const headers = new Headers(response.headers);
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-addPlugins([{ handlerWillRespond: async ({ request, response }) => (createsContext(request) ? isolate(response) : response) }]);
+/**
+ * The store worker's script also gets its Content-Security-Policy: the page's
+ * `<meta>` policy does not reach workers, and only this worker fetches from
+ * hosts a manifest names. The allowed origins are read now, so a worker
+ * started after a model was added from a new host may fetch from it
+ * (`src/shared/model-hosts.ts`).
+ */
+async function withHeaders(request: Request, response: Response): Promise<Response> {
+  if (!createsContext(request)) return response;
+  if (request.destination !== 'worker' || !/\/store\.worker[^/]*\.js$/.test(new URL(request.url).pathname)) return isolate(response);
+  return isolate(response, { 'Content-Security-Policy': storeWorkerPolicy(await addedOrigins()) });
+}
+
+addPlugins([{ handlerWillRespond: ({ request, response }) => withHeaders(request, response) }]);
 // Filled in at build time by workbox-build with each file's URL and revision; hashed assets carry none.
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 // Pages and workers of our origin that are not precached still need the headers; everything else passes untouched.
 registerRoute(
   ({ request, url }) => url.origin === self.location.origin && createsContext(request),
-  async ({ request }) => isolate(await fetch(request)),
+  async ({ request }) => withHeaders(request, await fetch(request)),
 );
 
 // The first install takes over the open page at once, so that its next load is isolated.

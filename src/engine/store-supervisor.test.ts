@@ -23,6 +23,7 @@ function fakeStores(faults: Fault[], onFault = () => {}) {
     const fault = faults[spawned++];
     let crash: (reason: string) => void = () => {};
     let answering = true;
+    let alive = true;
     const misbehave = async () => {
       onFault();
       if (fault === 'crash') crash('it crashed: boom');
@@ -37,17 +38,20 @@ function fakeStores(faults: Fault[], onFault = () => {}) {
       stop: () => {},
       verify: async () => (fault ? misbehave() : model),
       // Stores one chunk per turn, going on from what an earlier worker stored.
-      download: async () => {
+      download: async (_modelId: string, onProgress: () => void) => {
         startedAt.push(stored);
         while (stored < CHUNKS) {
           await new Promise((resolve) => setTimeout(resolve, 5));
+          // A terminated worker stores nothing more.
+          if (!alive) return never;
           stored++;
+          onProgress();
           if (fault) await misbehave();
         }
         return model;
       },
     };
-    return { store: store as unknown as Remote<StoreApi>, crashed: new Promise((resolve) => (crash = resolve)), terminate: () => void terminated++ };
+    return { store: store as unknown as Remote<StoreApi>, crashed: new Promise((resolve) => (crash = resolve)), terminate: () => void ((alive = false), terminated++) };
   };
   return { spawn, startedAt, spawned: () => spawned, terminated: () => terminated, pings: () => pings };
 }
@@ -93,6 +97,15 @@ describe('StoreSupervisor', () => {
     const done = supervisor.download('tiny', () => {}, controller.signal);
     await expect(done).rejects.toBeInstanceOf(CancelledError);
     expect(workers.startedAt).toEqual([0]);
+  });
+
+  it('restart replaces the worker at once; a download in flight goes on in the new one', async () => {
+    const { supervisor, workers } = supervise([]);
+    let restarted = false;
+    const restartOnce = () => void (restarted || ((restarted = true), supervisor.restart('a new model host')));
+    await expect(supervisor.download('tiny', restartOnce, new AbortController().signal)).resolves.toBe(model);
+    expect(workers.terminated()).toBe(1);
+    expect(workers.startedAt).toEqual([0, 1]);
   });
 
   it('keeps a worker that answers pings through a long call, and does not ping an idle one', async () => {

@@ -27,6 +27,8 @@ interface Life {
   opened: Promise<StoredModel[]>;
   enter(): void;
   leave(): void;
+  /** Ends the worker as a death would. */
+  end(reason: string): void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,6 +81,14 @@ export class StoreSupervisor {
     return this.#worker().opened;
   }
 
+  /**
+   * Replaces the worker, so the next one starts with the policy the service
+   * worker now gives its script; a download in flight goes on in it.
+   */
+  restart(reason: string): void {
+    this.#life?.end(reason);
+  }
+
   /** Runs `task` against the live worker; rejects with `StoreDiedError` when the worker dies meanwhile. */
   async call<T>(task: (store: Remote<StoreApi>) => Promise<T>): Promise<T> {
     const life = this.#worker();
@@ -119,7 +129,9 @@ export class StoreSupervisor {
     if (this.#life) return this.#life;
     const handle = this.#options.spawn();
     const watch = watchdog(() => handle.store.ping(), this.#options);
-    const died = Promise.race([handle.crashed, watch.hung]).then((reason): never => {
+    let end: (reason: string) => void = () => {};
+    const ended = new Promise<string>((resolve) => (end = resolve));
+    const died = Promise.race([handle.crashed, watch.hung, ended]).then((reason): never => {
       watch.stop();
       handle.terminate();
       if (this.#life === life) this.#life = undefined;
@@ -129,7 +141,7 @@ export class StoreSupervisor {
     watch.enter();
     const opened = Promise.race([handle.store.open(this.#options.open), died]).finally(watch.leave);
     opened.catch(() => undefined);
-    const life: Life = { handle, died, opened, enter: watch.enter, leave: watch.leave };
+    const life: Life = { handle, died, opened, enter: watch.enter, leave: watch.leave, end };
     this.#life = life;
     return life;
   }

@@ -3,3 +3,8 @@ export type FaultPlan = { kind: 'destroy-device' | 'throw' | 'hang' | 'out-of-me
 
 /** A BroadcastChannel reaches whichever worker is alive, without an API method for it. */
 export const FAULT_CHANNEL = 'hearth-faults';
+
+/** The e2e build's store worker fetches a URL asked on this channel and answers how it went (`workers/store/fetch-probe.ts`). */
+export const STORE_PROBE_CHANNEL = 'hearth-store-probe';
+
+export type StoreProbeMessage = { kind: 'fetch'; url: string } | { kind: 'fetched'; url: string; result: string };

@@ -4,6 +4,7 @@ import { parseCatalog, type Catalog } from '../shared/catalog.ts';
 import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
 import { ConfigError, HearthError, LicenceNotAcceptedError, QuotaError, StorageLostError, StorageRefusedError, UnsupportedModelError } from '../shared/errors.ts';
 import { parseManifest } from '../shared/manifest.ts';
+import { addOrigin, isBuiltInHost } from '../shared/model-hosts.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { ModelManifest, ModelSource } from '../shared/model.ts';
@@ -113,6 +114,8 @@ class ModelsState {
     try {
       this.#store = new StoreSupervisor({ spawn: spawnStore, open: { reservedIds: [builtIn.manifest.id], ...storeTestOptions() }, ...storeTestWatch() });
       this.stored = await this.#store.open();
+      // Models added before the store worker had a policy: their hosts join it.
+      for (const model of this.stored) if (model.origin.kind === 'url') await this.#allowHostOf(model.origin.manifestUrl);
     } catch (error) {
       this.panelErrors = { ...this.panelErrors, store: shown(error) };
       return builtIn;
@@ -151,7 +154,10 @@ class ModelsState {
   }
 
   addFromUrl(url: string): Promise<void> {
-    return this.#run('add', async (store) => this.#replace(await store.call((s) => s.addFromUrl(url.trim()))));
+    return this.#run('add', async (store) => {
+      await this.#allowHostOf(url.trim());
+      this.#replace(await store.call((s) => s.addFromUrl(url.trim())));
+    });
   }
 
   addFromHub(repo: string, revision: string, manifestText: string): Promise<void> {
@@ -272,6 +278,23 @@ class ModelsState {
   #showError(place: Place, error: unknown): void {
     if (place === 'add') this.panelErrors = { ...this.panelErrors, add: shown(error) };
     else this.recordError(place.modelId, error);
+  }
+
+  /**
+   * The store worker may fetch only from hosts its policy names
+   * (`src/shared/model-hosts.ts`): a new one is recorded, then the worker
+   * restarts so that its script comes back with the new policy. A URL that
+   * does not parse is left for the store to refuse.
+   */
+  async #allowHostOf(input: string): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch {
+      return;
+    }
+    if (!/^https?:$/.test(url.protocol) || isBuiltInHost(url, location.origin) || !(await addOrigin(url.origin))) return;
+    this.#store?.restart(`it restarted to allow ${url.origin}`);
   }
 
   #replace(model: StoredModel): void {
