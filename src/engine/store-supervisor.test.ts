@@ -108,6 +108,14 @@ describe('StoreSupervisor', () => {
     expect(workers.startedAt).toEqual([0, 1]);
   });
 
+  it('a call made right after restart runs in the new worker', async () => {
+    const { supervisor, workers } = supervise([]);
+    await supervisor.open();
+    supervisor.restart('a new model host');
+    await expect(supervisor.call((store) => store.list())).resolves.toEqual([model]);
+    expect(workers.spawned()).toBe(2);
+  });
+
   it('keeps a worker that answers pings through a long call, and does not ping an idle one', async () => {
     const { supervisor, workers } = supervise([]);
     await supervisor.call(() => new Promise((resolve) => setTimeout(resolve, 150)));

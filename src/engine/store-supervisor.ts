@@ -86,7 +86,10 @@ export class StoreSupervisor {
    * worker now gives its script; a download in flight goes on in it.
    */
   restart(reason: string): void {
-    this.#life?.end(reason);
+    // Forgotten at once: a call made right after must get the new worker, not the dying one.
+    const life = this.#life;
+    this.#life = undefined;
+    life?.end(reason);
   }
 
   /** Runs `task` against the live worker; rejects with `StoreDiedError` when the worker dies meanwhile. */
