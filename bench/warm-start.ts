@@ -7,6 +7,7 @@ import { chromiumProcesses, residentBytes } from '../e2e/processes.ts';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { writeBigModel } from './big-model.ts';
 import type { Metric } from './report.ts';
+import { rawFetchBytesPerSecond, rawIdbReadMs, readyAtMs, recordReady } from './baselines.ts';
 
 const MODEL_PORT = portFor(4337);
 // Loading 1 GiB on SwiftShader takes a while; every wait in this bench allows 10 minutes.
@@ -30,61 +31,6 @@ function samplePeaks(profile: string): { stop(): Record<string, number> } {
 
 const rendererBytes = (profile: string) => Math.max(...chromiumProcesses(profile).filter((p) => p.type === 'renderer').map((p) => residentBytes(p.pid)));
 
-/** Reads every stored chunk of a model back from IndexedDB in the page, as bytes: the floor for any load from the store. */
-function rawIdbReadMs(page: Page, modelId: string): Promise<{ ms: number; bytes: number }> {
-  return page.evaluate(async (id) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('hearth-models-chunks');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const started = performance.now();
-    const keys = await new Promise<IDBValidKey[]>((resolve) => {
-      const request = db.transaction('chunks').objectStore('chunks').getAllKeys(IDBKeyRange.bound([id], [id, []]));
-      request.onsuccess = () => resolve(request.result);
-    });
-    let bytes = 0;
-    for (const key of keys) {
-      const blob = await new Promise<Blob>((resolve) => {
-        const request = db.transaction('chunks').objectStore('chunks').get(key);
-        request.onsuccess = () => resolve(request.result);
-      });
-      bytes += (await blob.arrayBuffer()).byteLength;
-    }
-    db.close();
-    return { ms: performance.now() - started, bytes };
-  }, modelId);
-}
-
-/**
- * Bytes per second of a plain fetch of `url`, body read and dropped: what the
- * server and the network give. It runs in the store worker, where downloads
- * run (the page's CSP would refuse this host anyway).
- */
-async function rawFetch(page: Page, url: string): Promise<number> {
-  const worker = page.workers().find((candidate) => candidate.url().includes('store.worker'));
-  if (!worker) throw new Error('the store worker is not running');
-  return worker.evaluate(async (href) => {
-    const started = performance.now();
-    const reader = (await fetch(href, { cache: 'no-store' })).body!.getReader();
-    let bytes = 0;
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) bytes += chunk.value.length;
-    return bytes / ((performance.now() - started) / 1000);
-  }, url);
-}
-
-/** Records `performance.now()` when the engine first says Ready, in an init script, so the clock starts at navigation. */
-async function recordReady(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    new MutationObserver((_, observer) => {
-      if (document.querySelector('[data-testid="engine-state"]')?.textContent === 'Ready') {
-        (window as unknown as { __readyAt: number }).__readyAt = performance.now();
-        observer.disconnect();
-      }
-    }).observe(document, { subtree: true, childList: true, characterData: true });
-  });
-}
-
 /**
  * A synthetic 1 GiB model (`big-model.ts`) downloaded once from a local
  * server into the store, then a browser restart on the same profile: time
@@ -107,7 +53,7 @@ export async function warmStart(baseURL: string): Promise<Metric[]> {
     await page.goto('/');
     await patient(page.getByTestId('engine-state')).toHaveText('Ready');
     const idleRenderer = rendererBytes(profile);
-    const rawBytesPerSecond = await rawFetch(page, `${server.url}m/${manifest.id}/unet/model.onnx_data`);
+    const rawBytesPerSecond = await rawFetchBytesPerSecond(page, [`${server.url}m/${manifest.id}/unet/model.onnx_data`]);
     await page.getByRole('button', { name: 'Models', exact: true }).click();
     await page.getByLabel('Manifest URL').fill(server.manifestUrl(manifest.id));
     await page.getByRole('button', { name: 'Add by URL' }).click();
@@ -129,7 +75,7 @@ export async function warmStart(baseURL: string): Promise<Metric[]> {
     await patient(page.getByTestId('engine-state')).toHaveText('Ready');
     const peaks = sampler.stop();
     await patient(page.getByTestId('model')).toContainText(name);
-    const readyMs = await page.evaluate(() => (window as unknown as { __readyAt: number }).__readyAt);
+    const readyMs = await readyAtMs(page);
     const components = await page.getByTestId('load-status').locator('li').evaluateAll((items) =>
       items.map((item) => ({ ms: Number(item.getAttribute('data-ms')), readMs: Number(item.getAttribute('data-read-ms')) })),
     );
