@@ -103,6 +103,7 @@ describe('parseParameters', () => {
       settings: { ...written, width: 384, height: 128 },
       model: 'sd-turbo',
       ignored: [],
+      cut: [],
     });
   });
 
@@ -140,6 +141,7 @@ describe('parseParameters', () => {
       },
       model: 'v1-5-pruned-emaonly',
       ignored: ['Model hash: 6ce0161689', 'Version: v1.9.4'],
+      cut: [],
     });
   });
 
@@ -190,14 +192,17 @@ describe('parseParameters', () => {
     expect(parseParameters('a cat, style: anime\nlighting: soft, mood: calm')).toEqual({
       settings: { prompt: 'a cat, style: anime\nlighting: soft, mood: calm', negativePrompt: '' },
       ignored: [],
+      cut: [],
     });
   });
 
-  it('caps prompts without splitting a surrogate pair', () => {
+  it('caps prompts without splitting a surrogate pair, and says which it cut', () => {
     const prompt = 'a'.repeat(MAX_PROMPT_CHARS - 1) + '😀 tail';
     const parsed = parseParameters(`${prompt}\nNegative prompt: ${'b'.repeat(50_000)}\nSteps: 1, Seed: 2, CFG scale: 3`);
     expect(parsed.settings.prompt).toBe('a'.repeat(MAX_PROMPT_CHARS - 1));
     expect(parsed.settings.negativePrompt).toHaveLength(MAX_PROMPT_CHARS);
+    expect(parsed.cut).toEqual(['prompt', 'negative prompt']);
+    expect(parseParameters(`${'a'.repeat(MAX_PROMPT_CHARS)}\nSteps: 1, Seed: 2, CFG scale: 3`).cut).toEqual([]);
   });
 
   it('parses a hostile 1 MB settings line in linear time', () => {

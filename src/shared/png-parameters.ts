@@ -21,9 +21,16 @@ export interface ParsedParameters {
   model?: string;
   /** `Key: value` entries (and stray text) of the settings line that were not applied. */
   ignored: string[];
+  /** The prompts that were longer than `MAX_PROMPT_CHARS` and were cut to it. */
+  cut: ('prompt' | 'negative prompt')[];
 }
 
-/** Longest prompt (and negative prompt) taken from a text; the rest is dropped. */
+/**
+ * Longest prompt (and negative prompt) taken from a text; the rest is dropped
+ * and the import says so. A PNG may carry megabytes of text, which would
+ * otherwise land in the prompt box and be tokenized; real prompts are a few
+ * hundred characters, and CLIP reads at most 75 tokens per chunk.
+ */
 export const MAX_PROMPT_CHARS = 10_000;
 const MAX_MODEL_CHARS = 256;
 /** A1111's own width/height slider bounds, for texts read without a model's sizes. */
@@ -51,8 +58,8 @@ export function formatParameters(settings: ParameterSettings, image: { model: st
 /**
  * Reads an A1111 infotext the way A1111 does (`parse_generation_parameters`), but
  * never trusts it: numbers are clamped to `LIMITS`, sizes snapped into `sizes`,
- * prompts stay plain text capped at `MAX_PROMPT_CHARS`, and whatever is not
- * applied is listed in `ignored`.
+ * prompts stay plain text capped at `MAX_PROMPT_CHARS` (the capped ones are
+ * listed in `cut`), and whatever is not applied is listed in `ignored`.
  */
 export function parseParameters(text: string, sizes: SizeRange = A1111_SIZES): ParsedParameters {
   const lines = text.trim().split(/\r?\n/);
@@ -68,11 +75,13 @@ export function parseParameters(text: string, sizes: SizeRange = A1111_SIZES): P
     if (!negative && line.startsWith('Negative prompt:')) negative = [line.slice('Negative prompt:'.length).trim()];
     else (negative ?? prompt).push(line);
   }
+  const texts = { prompt: prompt.join('\n'), 'negative prompt': negative?.join('\n') ?? '' };
   const settings: Partial<GenerationSettings> = {
-    prompt: clip(prompt.join('\n'), MAX_PROMPT_CHARS),
-    negativePrompt: clip(negative?.join('\n') ?? '', MAX_PROMPT_CHARS),
+    prompt: clip(texts.prompt, MAX_PROMPT_CHARS),
+    negativePrompt: clip(texts['negative prompt'], MAX_PROMPT_CHARS),
   };
-  const result: ParsedParameters = { settings, ignored: split.stray };
+  const cut = (['prompt', 'negative prompt'] as const).filter((label) => texts[label].length > MAX_PROMPT_CHARS);
+  const result: ParsedParameters = { settings, ignored: split.stray, cut };
   let sampler: string | undefined;
   let scheduleType: string | undefined;
   for (const [key, value] of split.pairs) {

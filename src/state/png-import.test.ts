@@ -41,6 +41,14 @@ describe('importPngSettings', () => {
     expect(result.message.length).toBeLessThan(600);
   });
 
+  it('says when a prompt was cut to its first 10,000 characters', async () => {
+    const text = `${'a'.repeat(12_000)}\nNegative prompt: dog\nSteps: 2, CFG scale: 2.5, Seed: 1`;
+    const result = await read(withParameters(plainPng(), text));
+    if (!result.ok) throw new Error(result.message);
+    expect(result.settings.prompt).toHaveLength(10_000);
+    expect(result.message).toBe('Settings restored from the PNG. The prompt ran past 10,000 characters: only the first 10,000 were taken.');
+  });
+
   it('changes nothing for a PNG without parameters, a non-PNG, a damaged PNG or a huge file', async () => {
     expect(await read(plainPng())).toEqual({ ok: false, message: 'This PNG carries no generation parameters.' });
     expect(await read(new TextEncoder().encode('GIF89a not a png'))).toEqual({ ok: false, message: 'This file is not a PNG.' });

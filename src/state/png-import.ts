@@ -4,7 +4,7 @@
  * ignored entries, as text for the page to show (never as HTML). Pure.
  */
 import { PngParametersError } from '../shared/errors.ts';
-import { parseParameters, readParameters } from '../shared/png-parameters.ts';
+import { MAX_PROMPT_CHARS, parseParameters, readParameters } from '../shared/png-parameters.ts';
 import type { GenerationSettings, SizeRange } from '../shared/settings.ts';
 
 /** Files larger than this are refused unread; a PNG of SD's largest sizes is a few MB. */
@@ -35,6 +35,10 @@ export async function importPngSettings(file: Blob, sizes: SizeRange | undefined
   const parsed = parseParameters(text, sizes);
   const notes = ['Settings restored from the PNG.'];
   if (parsed.model && modelId && parsed.model !== modelId) notes.push(`It was made with the model "${shorten(parsed.model)}"; the loaded model stays.`);
+  if (parsed.cut.length > 0) {
+    const limit = MAX_PROMPT_CHARS.toLocaleString('en');
+    notes.push(`The ${parsed.cut.join(' and the ')} ran past ${limit} characters: only the first ${limit} were taken.`);
+  }
   if (parsed.ignored.length > 0) notes.push(`Not applied: ${listIgnored(parsed.ignored)}.`);
   return { ok: true, settings: parsed.settings, message: notes.join(' ') };
 }
