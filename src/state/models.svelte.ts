@@ -1,4 +1,5 @@
-import { requestPersistence, spawnStore, storageStatus, storeTestOptions, storeTestWatch, type StorageStatus } from '../engine/store-client.ts';
+import { requestPersistence, spawnStore, storageStatus, type StorageStatus } from '../engine/store-client.ts';
+import { storeTestOptions, storeTestWatch } from '../engine/store-test-settings.ts';
 import { StoreSupervisor } from '../engine/store-supervisor.ts';
 import { parseCatalog, type Catalog } from '../shared/catalog.ts';
 import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
