@@ -8,12 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
+import { NETWORKS, networkPath, REQUIRED_NETWORKS } from '../../src/shared/networks.ts';
 import { seedFor } from '../tiny-model/random.ts';
 import { architecture, type ArchitectureId } from './architectures.ts';
 import { jsonFile } from '../tiny-model/configs.ts';
 import { modelIndex, realManifest, SCHEDULER_CONFIGS, tokenizerSettings } from './configs.ts';
 import type { Precision } from './graph.ts';
-import { buildNetwork, NETWORKS } from './networks.ts';
+import { buildNetwork } from './networks.ts';
 import { needsExternalData, writeOnnx } from './onnx-writer.ts';
 
 /** The real CLIP vocabulary lives beside the repo, never inside it (../shared/data/README.md). */
@@ -66,11 +67,13 @@ export function writeRealModel(outDir: string, options: RealModelOptions): Model
   for (const [path, contents] of Object.entries(tokenizerSettings(arch))) writeSmall(path, text.encode(contents));
   writeSmall('scheduler/scheduler_config.json', text.encode(jsonFile(SCHEDULER_CONFIGS[arch.id])));
   writeSmall('model_index.json', text.encode(jsonFile(modelIndex(arch.id))));
-  for (const network of NETWORKS) {
-    const g = buildNetwork(network, arch, precision, seedFor(seed, `${arch.id}/${network}`));
+  for (const network of REQUIRED_NETWORKS) {
+    // Seeds and graph names go by folder, as they did before the networks had one table: the same seed still writes the same bytes.
+    const { folder } = NETWORKS[network];
+    const g = buildNetwork(network, arch, precision, seedFor(seed, `${arch.id}/${folder}`));
     // A reduced-width instance keeps the real network's file layout, so tests exercise external data where users get it.
     const external = needsExternalData(buildNetwork(network, architecture(arch.id), precision));
-    for (const file of writeOnnx(g, network, outDir, `${network}/model.onnx`, external)) record(file);
+    for (const file of writeOnnx(g, folder, outDir, networkPath(network), external)) record(file);
   }
 
   const manifest = realManifest(arch, precision, options.id ?? defaultModelId(arch.id, precision, widthScale), files);

@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { DType } from '../tiny-model/onnx-graph.ts';
 import { architecture, ARCHITECTURES, type ArchitectureId } from './architectures.ts';
 import { parameterCount, type Precision } from './graph.ts';
-import { buildNetwork, NETWORKS, type NetworkName } from './networks.ts';
+import { NETWORKS, REQUIRED_NETWORKS, type RequiredNetwork } from '../../src/shared/networks.ts';
+import { buildNetwork } from './networks.ts';
 
 const { onnx } = onnxProto;
 
 // Parameter counts of the published networks (diffusers / transformers, counted with sum(p.numel())).
-const REAL_PARAMETERS: Record<ArchitectureId, Record<NetworkName, number>> = {
-  'sd-turbo': { text_encoder: 340.39e6, unet: 865.91e6, vae_decoder: 49.49e6 },
-  sd15: { text_encoder: 123.06e6, unet: 859.52e6, vae_decoder: 49.49e6 },
-  lcm: { text_encoder: 123.06e6, unet: 859.52e6, vae_decoder: 49.49e6 },
+const REAL_PARAMETERS: Record<ArchitectureId, Record<RequiredNetwork, number>> = {
+  'sd-turbo': { textEncoder: 340.39e6, unet: 865.91e6, vaeDecoder: 49.49e6 },
+  sd15: { textEncoder: 123.06e6, unet: 859.52e6, vaeDecoder: 49.49e6 },
+  lcm: { textEncoder: 123.06e6, unet: 859.52e6, vaeDecoder: 49.49e6 },
 };
 
 type Dims = (number | string)[];
@@ -19,21 +20,21 @@ const io = (values: onnxProto.onnx.IValueInfoProto[] | undefined) =>
   Object.fromEntries(
     (values ?? []).map((v) => [v.name, { type: v.type!.tensorType!.elemType, dims: v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue)) as Dims }]),
   );
-const described = (network: NetworkName, id: ArchitectureId, precision: Precision = 'fp32', widthScale = 1) => {
+const described = (network: RequiredNetwork, id: ArchitectureId, precision: Precision = 'fp32', widthScale = 1) => {
   const g = buildNetwork(network, architecture(id, widthScale), precision);
-  const { graph } = g.skeleton(network);
+  const { graph } = g.skeleton(NETWORKS[network].folder);
   return { g, graph, inputs: io(graph.input ?? undefined), outputs: io(graph.output ?? undefined), ops: new Set(graph.node!.map((n) => n.opType)) };
 };
 
 describe.each(ARCHITECTURES)('the %s architecture, described without weights', (id) => {
-  it.each(NETWORKS)('has the real %s parameter count within 1%%', (network) => {
+  it.each(REQUIRED_NETWORKS)('has the real %s parameter count within 1%%', (network) => {
     const count = parameterCount(described(network, id).g);
     expect(Math.abs(count / REAL_PARAMETERS[id][network] - 1)).toBeLessThan(0.01);
   });
 
   it('has the I/O names, types and shapes of the published ONNX exports', () => {
     const width = id === 'sd-turbo' ? 1024 : 768;
-    const text = described('text_encoder', id);
+    const text = described('textEncoder', id);
     expect(text.inputs).toEqual({ input_ids: { type: DType.int32, dims: ['batch', 'sequence'] } });
     expect(text.outputs).toEqual({
       last_hidden_state: { type: DType.float, dims: ['batch', 'sequence', width] },
@@ -48,7 +49,7 @@ describe.each(ARCHITECTURES)('the %s architecture, described without weights', (
       ...(id === 'lcm' ? { timestep_cond: { type: DType.float, dims: ['batch', 256] } } : {}),
     });
     expect(unet.outputs).toEqual({ out_sample: latents });
-    const vae = described('vae_decoder', id);
+    const vae = described('vaeDecoder', id);
     expect(vae.inputs).toEqual({ latent_sample: { type: DType.float, dims: ['batch', 4, 'latent_height', 'latent_width'] } });
     expect(vae.outputs).toEqual({ sample: { type: DType.float, dims: ['batch', 3, 'height', 'width'] } });
   });
@@ -58,13 +59,13 @@ describe.each(ARCHITECTURES)('the %s architecture, described without weights', (
     for (const op of ['InstanceNormalization', 'Erf', 'Softmax', 'MatMul', 'Resize', 'Conv', 'LayerNormalization']) expect(unet.ops).toContain(op);
     expect(unet.ops).not.toContain('GroupNormalization');
     expect(unet.ops.has('Gemm') || unet.ops.has('MultiHeadAttention')).toBe(false);
-    const text = described('text_encoder', id);
+    const text = described('textEncoder', id);
     expect(text.ops).toContain(id === 'sd-turbo' ? 'Erf' : 'Sigmoid');
-    expect(described('vae_decoder', id).ops).toContain('Resize');
+    expect(described('vaeDecoder', id).ops).toContain('Resize');
   });
 
   it('in fp16 has only float16 weights and float32 I/O, cast at the edges', () => {
-    for (const network of NETWORKS) {
+    for (const network of REQUIRED_NETWORKS) {
       const fp32 = described(network, id);
       const fp16 = described(network, id, 'fp16');
       expect({ inputs: fp16.inputs, outputs: fp16.outputs }).toEqual({ inputs: fp32.inputs, outputs: fp32.outputs });
