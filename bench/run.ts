@@ -4,6 +4,7 @@ import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.c
 import { serve } from '../scripts/serve.ts';
 import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
+import { previewCost } from './preview.ts';
 import { recovery } from './recovery.ts';
 import { writeReport } from './report.ts';
 import { warmStart } from './warm-start.ts';
@@ -18,6 +19,7 @@ try {
   const baseURL = `http://127.0.0.1:${PORT}/`;
   const metrics = [
     ...(await pipelineOverhead(browser, baseURL)),
+    ...(await previewCost(browser, baseURL)),
     ...(await recovery(browser, `http://127.0.0.1:${E2E_PORT}/`)),
     // Launch browsers of their own: one restarts on a profile to start warm, one exposes gc().
     ...(await warmStart(baseURL)),

@@ -7,8 +7,8 @@ import { DeviceLostError, GpuMemoryError, UnsupportedModelError } from '../src/s
 import type { Job } from '../src/shared/job.ts';
 import type { NetworkName } from '../src/shared/networks.ts';
 import type { Progress } from '../src/shared/progress.ts';
-import { validateSettings } from '../src/shared/settings.ts';
-import { createModel, releaseModels, sameModel, type LoadedModel } from './model-loader.ts';
+import { validateSettings, type PreviewEvery } from '../src/shared/settings.ts';
+import { createModel, releaseModels, sameModel, syncPreviewDecoder, type LoadedModel } from './model-loader.ts';
 import { decodedToRgba } from './pipeline/image.ts';
 import { txt2img } from './pipeline/txt2img.ts';
 import { encodeImage } from './png.ts';
@@ -88,6 +88,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         const kept = resident.use(id);
         if (kept && kept.lowMemory === lowMemory && sameModel(kept.source, source)) {
           await releaseModels(resident.evictBeyond(options.residentModels));
+          await syncPreviewDecoder(rt, kept, source);
           return kept.facts;
         }
         // Memory first: what is replaced or evicted is released before the new sessions are created.
@@ -100,22 +101,24 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
           throw error;
         });
         try {
+          await syncPreviewDecoder(rt, model, source);
           checkMemory(during, lowMemory);
         } catch (error) {
-          await model.components.release();
+          await releaseModels([model]);
           throw error;
         }
         resident.set(id, model);
         return model.facts;
       }),
 
-    async generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult> {
+    async generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint, previewEvery?: PreviewEvery): Promise<GenerateResult> {
       const model = resident.use(job.modelId);
       if (!model) throw new Error(`Model ${job.modelId} is not loaded`);
       validateSettings(job.settings, model.source.manifest.sizes);
       const started = performance.now();
       const runBefore = model.components.timings.sessionRunMs;
       const unetBefore = model.components.timings.unetRuns;
+      const previews = { count: 0, ms: 0 };
       cancelled.delete(job.id);
       onSwap = (component) => onProgress({ phase: 'swap', jobId: job.id, component });
       outOfMemory?.take();
@@ -126,24 +129,27 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
           job.settings,
           {
             onEncoded: () => onProgress({ phase: 'encode', jobId: job.id }),
-            onStep: async ({ checkpoint, preview, step, steps, imageIndex, stepMs }) => {
-              onProgress(
-                transfer({ phase: 'denoise', jobId: job.id, imageIndex, step, steps, stepMs, preview, checkpoint }, [
-                  checkpoint.latents.buffer,
-                  preview.rgba.buffer,
-                ]),
-              );
+            onStep: async ({ checkpoint, previewing, step, steps, imageIndex, stepMs }) => {
+              onProgress(transfer({ phase: 'denoise', jobId: job.id, imageIndex, step, steps, stepMs, previewing, checkpoint }, [checkpoint.latents.buffer]));
               await hooks.afterStep?.(step, runtime?.device);
               checkMemory('while generating', model.lowMemory);
             },
+            onPreview: ({ imageIndex, step, preview, previewMs }) => {
+              previews.count++;
+              previews.ms += previewMs;
+              onProgress(transfer({ phase: 'preview', jobId: job.id, imageIndex, step, previewMs, preview }, [preview.rgba.buffer]));
+            },
             onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
             onImage: async ({ imageIndex, seed, width, height, sample }) => {
-              const { png, thumb } = await encodeImage(decodedToRgba(sample, width, height), width, height, { settings: { ...job.settings, seed }, model: job.modelId });
-              onProgress({ phase: 'image', jobId: job.id, image: { jobId: job.id, imageIndex, seed, width, height, png, thumb } });
+              const rgba = decodedToRgba(sample, width, height);
+              const { png, thumb } = await encodeImage(rgba, width, height, { settings: { ...job.settings, seed }, model: job.modelId });
+              const image = { jobId: job.id, imageIndex, seed, width, height, png, thumb };
+              onProgress(transfer({ phase: 'image', jobId: job.id, image, pixels: { width, height, rgba } }, [rgba.buffer]));
             },
             isCancelled: () => cancelled.has(job.id),
           },
           resume,
+          previewEvery,
         );
       } catch (error) {
         // After a loss ORT fails or hangs; a failure is reported as the loss it is, so the job is resumed, not failed.
@@ -161,6 +167,8 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
           totalMs: performance.now() - started,
           sessionRunMs: model.components.timings.sessionRunMs - runBefore,
           unetRuns: model.components.timings.unetRuns - unetBefore,
+          previews: previews.count,
+          previewMs: previews.ms,
         },
       };
     },

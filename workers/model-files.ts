@@ -4,8 +4,9 @@
  * this worker opens itself (same origin, so no copy through the main thread).
  */
 import { ModelFileError } from '../src/shared/errors.ts';
-import type { ModelFile, ModelSource } from '../src/shared/model.ts';
+import type { ModelFile, ModelSource, PreviewDecoderFile } from '../src/shared/model.ts';
 import { openModelStore, type ModelStore } from './store/model-store.ts';
+import { readPreviewDecoderGraph } from './store/preview-decoders.ts';
 
 let store: ModelStore | undefined;
 const modelStore = () => (store ??= openModelStore());
@@ -29,6 +30,13 @@ function listed(source: ModelSource, path: string): boolean {
 export async function readModelBytes(source: ModelSource, path: string): Promise<Uint8Array<ArrayBuffer>> {
   if (source.kind === 'store') return modelStore().readFileBytes(source.modelId, path);
   return new Uint8Array(await (await fetchFile(source.baseUrl, path)).arrayBuffer());
+}
+
+/** A preview decoder's graph as bytes. */
+export async function readPreviewDecoder(file: PreviewDecoderFile): Promise<Uint8Array<ArrayBuffer>> {
+  if (file.kind === 'shared') return readPreviewDecoderGraph(file.id);
+  if (file.kind === 'store') return modelStore().readFileBytes(file.modelId, file.path);
+  return new Uint8Array(await (await fetchFile(file.baseUrl, file.path)).arrayBuffer());
 }
 
 export async function readText(source: ModelSource, path: string): Promise<string> {

@@ -8,7 +8,7 @@ import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { ModelSource } from '../src/shared/model.ts';
 import { NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../src/shared/networks.ts';
 import type { Progress } from '../src/shared/progress.ts';
-import { externalDataOf, readModelBytes, readText } from './model-files.ts';
+import { externalDataOf, readModelBytes, readPreviewDecoder, readText } from './model-files.ts';
 import { loadTokenizer } from './model-tokenizer.ts';
 import { chunkLimit } from './pipeline/prompt-chunks.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
@@ -25,6 +25,7 @@ import {
   type RuntimeOptions,
   type UnetInputs,
 } from './runtime/components.ts';
+import { createPreviewDecoder, type LoadedPreviewDecoder } from './runtime/preview-decoder.ts';
 
 async function loadSchedulerConfig(source: ModelSource) {
   const path = 'scheduler/scheduler_config.json';
@@ -39,6 +40,9 @@ export interface LoadedModel extends Txt2ImgModel {
   facts: LoadedModelFacts;
   lowMemory: boolean;
   sessions: ComponentSessions;
+  previewDecoder?: LoadedPreviewDecoder;
+  /** The file `previewDecoder` was created from, as JSON. */
+  previewFrom?: string;
 }
 
 /**
@@ -73,7 +77,29 @@ function loadOrder(lowMemory: boolean): NetworkName[] {
 export const sameModel = (a: ModelSource, b: ModelSource) => a.kind === b.kind && JSON.stringify(a.manifest) === JSON.stringify(b.manifest);
 
 export async function releaseModels(models: LoadedModel[]): Promise<void> {
-  for (const model of models) await model.components.release();
+  for (const model of models) {
+    await model.components.release();
+    await model.previewDecoder?.release();
+  }
+}
+
+/**
+ * Creates or releases the model's preview decoder as its source now says (a
+ * preview decoder downloaded or deleted since the model loaded). Low-memory
+ * mode has none: it holds one network at a time, and swapping the decoder in
+ * at each step would create the UNet again every step; the latent
+ * approximation stands in (docs/previews.md).
+ */
+export async function syncPreviewDecoder(rt: RuntimeOptions, model: LoadedModel, source: ModelSource): Promise<void> {
+  const wanted = model.lowMemory ? undefined : source.previewDecoder;
+  const from = wanted && JSON.stringify(wanted);
+  if (from === model.previewFrom) return;
+  const old = model.previewDecoder;
+  model.previewDecoder = model.previewFrom = undefined;
+  await old?.release();
+  if (!wanted) return;
+  model.previewDecoder = await createPreviewDecoder(rt, await readPreviewDecoder(wanted), model.components.timings);
+  model.previewFrom = from;
 }
 
 /**

@@ -72,7 +72,7 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
         const first = (resume?.step ?? 0) + 1;
         for (let step = first; step <= STEPS; step++) {
           const checkpoint = fakeCheckpoint(job.id, step);
-          onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs: 1, preview: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, checkpoint });
+          onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs: 1, previewing: false, checkpoint });
           if (step === first && fault === 'crash') crash('The engine crashed (boom).');
           if (step === first && fault === 'lose-device') lose();
           if (step === 2 && fault === 'slow-swap') {
@@ -84,8 +84,8 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
           if (step === first && (fault === 'hang' || fault === 'crash' || fault === 'lose-device')) await new Promise(() => {});
         }
         const image = { jobId: job.id, imageIndex: 0, seed: 1, width: 1, height: 1, png: new Blob(['png']) };
-        onProgress({ phase: 'image', jobId: job.id, image });
-        return { timings: { totalMs: 1, sessionRunMs: 1, unetRuns: STEPS - (resume?.step ?? 0) } };
+        onProgress({ phase: 'image', jobId: job.id, image, pixels: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) } });
+        return { timings: { totalMs: 1, sessionRunMs: 1, unetRuns: STEPS - (resume?.step ?? 0), previews: 0, previewMs: 0 } };
       },
     };
     return {

@@ -6,7 +6,7 @@ import type { Checkpoint } from '../shared/checkpoint.ts';
 import type { EngineMemory, GenerateResult, LoadedModelFacts } from '../shared/engine-api.ts';
 import type { Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
-import type { MemoryOptions } from '../shared/settings.ts';
+import { DEFAULT_PREVIEW_EVERY, type MemoryOptions, type PreviewEvery } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
 
 /** What the supervisor tells the UI about the engine's life. */
@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   spawn: () => EngineHandle;
   backend: () => BackendChoice;
   memory: () => MemoryOptions;
+  /** Read at the start of each job. */
+  previewEvery?: () => PreviewEvery;
   onEvent: (event: SupervisorEvent) => void;
   /** Restarts in a row before giving up. */
   maxRestarts?: number;
@@ -71,7 +73,7 @@ export class Supervisor {
   #preparing: Promise<unknown> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
-    this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, ...options };
+    this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, previewEvery: () => DEFAULT_PREVIEW_EVERY, ...options };
   }
 
   get info(): EngineInfo | undefined {
@@ -113,7 +115,8 @@ export class Supervisor {
       workerStartMs = performance.now() - spawned;
     }
     const options = this.#options.memory();
-    const wanted = JSON.stringify([source.manifest.id, options]);
+    // A preview decoder downloaded or deleted since the load changes `previewDecoder`; the engine then swaps only that.
+    const wanted = JSON.stringify([source.manifest.id, options, source.previewDecoder]);
     if (this.#loaded !== wanted) {
       const start = performance.now();
       this.#loaded = undefined;
@@ -165,7 +168,7 @@ export class Supervisor {
             onProgress(progress);
           };
           try {
-            return await this.#guard(this.#handle!.engine.generate(job, proxy(relay), checkpoint), watchdog.hung);
+            return await this.#guard(this.#handle!.engine.generate(job, proxy(relay), checkpoint, this.#options.previewEvery()), watchdog.hung);
           } finally {
             watchdog.stop();
           }
@@ -211,13 +214,16 @@ export class Supervisor {
     let last = performance.now();
     let longestStep = 0;
     let steps = 0;
+    // A preview decoder can be slower than a step (on SwiftShader, many times): its runs widen the allowance too.
+    let longestPreview = 0;
+    let previews = 0;
     // The first decode after a start compiles the VAE's shaders, as the first step does the UNet's.
     let decodedBefore = false;
     let compiling = true;
     let timer: ReturnType<typeof setInterval> | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setInterval(() => {
-        const allowed = compiling ? firstStepMs : Math.max(stallFloorMs, 10 * longestStep);
+        const allowed = compiling ? firstStepMs : Math.max(stallFloorMs, 10 * longestStep, 10 * longestPreview);
         if (performance.now() - last > allowed) reject(new EngineDiedError(REASONS.hung));
       }, 250);
     });
@@ -231,8 +237,16 @@ export class Supervisor {
           if (steps > 0) longestStep = Math.max(longestStep, progress.stepMs);
           steps++;
         }
-        // So does a network that low-memory mode creates mid-job, and it reads the weights first.
-        compiling = steps === 0 || progress.phase === 'swap' || (progress.phase === 'decode' && !decodedBefore);
+        if (progress.phase === 'preview') {
+          longestPreview = Math.max(longestPreview, progress.previewMs);
+          previews++;
+        }
+        // So does a network that low-memory mode creates mid-job, and it reads the weights first; and the first preview.
+        compiling =
+          steps === 0 ||
+          progress.phase === 'swap' ||
+          (progress.phase === 'decode' && !decodedBefore) ||
+          (progress.phase === 'denoise' && progress.previewing && previews === 0);
         if (progress.phase === 'decode') decodedBefore = true;
       },
       stop: () => clearInterval(timer),

@@ -39,6 +39,11 @@ describe('the shipped catalog', () => {
   it('states the VAE scale of SD 1.x/2.x for every model', () => {
     for (const model of catalog.models) expect(model.vaeScalingFactor).toBe(0.18215);
   });
+  it('offers TAESD as its own download for SD 1.x/2.x latents: MIT, pinned to a commit, unverified', () => {
+    const [taesd] = catalog.previewDecoders;
+    expect(taesd).toMatchObject({ id: 'taesd', vaeScalingFactor: 0.18215, verified: false, licence: { name: 'MIT', commercialUse: true } });
+    expect(taesd.revision).toMatch(/^[0-9a-f]{40}$/);
+  });
 });
 
 describe('parseCatalog refuses', () => {
@@ -46,6 +51,14 @@ describe('parseCatalog refuses', () => {
   it('another version', () => expect(errorFor((json) => void (json.version = 2)).field).toBe('version'));
   it('an empty model list', () => expect(errorFor((json) => void (json.models = [])).field).toBe('models'));
   it('a default that names no model', () => expect(errorFor((json) => void (json.default = 'sdxl')).field).toBe('default'));
+  it('a preview decoder with a model\'s id, since licences are accepted per id', () => {
+    const error = errorFor((json) => void (json.previewDecoders[0].id = 'sd15'));
+    expect([error.source, error.field]).toEqual(['catalog.json "sd15"', 'id']);
+  });
+  it('a preview decoder without its file', () => {
+    const error = errorFor((json) => void delete json.previewDecoders[0].file);
+    expect([error.source, error.field]).toEqual(['catalog.json preview decoder "taesd" file', '(file)']);
+  });
 
   it('an unknown sampler, naming the model and listing the samplers', () => {
     const error = errorFor((json) => void (json.models[0].defaults.scheduler = 'heun'));

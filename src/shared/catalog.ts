@@ -86,12 +86,31 @@ export interface CatalogEntry {
   variants: CatalogVariant[];
 }
 
+/**
+ * A preview decoder (TAESD) offered as its own small download: one ONNX graph
+ * in a repo at a revision, used for every model whose latents it reads.
+ */
+export interface CatalogPreviewDecoder {
+  id: string;
+  name: string;
+  description: string;
+  verified: boolean;
+  licence: CatalogLicence;
+  /** The latent space it decodes, named by the VAE scaling factor of the models that use it (0.18215: SD 1.x/2.x). */
+  vaeScalingFactor: number;
+  repo: string;
+  revision: string;
+  file: CatalogFile;
+  note?: string;
+}
+
 /** The whole `catalog.json`. */
 export interface Catalog {
   version: 1;
   /** Id of the entry offered first. */
   default: string;
   models: CatalogEntry[];
+  previewDecoders: CatalogPreviewDecoder[];
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
@@ -114,15 +133,38 @@ const isFeatures = (value: unknown): value is string[] => Array.isArray(value) &
 /** Checks `catalog.json` and returns it typed; throws `ConfigError` naming the entry and field. */
 export function parseCatalog(json: unknown, source = 'catalog.json'): Catalog {
   if (!isObject(json)) throw new ConfigError(source, '(file)', 'a JSON object { version, default, models }');
-  onlyKeys(source, json, ['version', 'default', 'models']);
+  onlyKeys(source, json, ['version', 'default', 'models', 'previewDecoders']);
   field(source, json, 'version', (v): v is 1 => v === 1, '1');
   const list = field(source, json, 'models', (v): v is unknown[] => Array.isArray(v) && v.length > 0, 'a non-empty list of models');
   const models = list.map((entry, index) => parseEntry(entry, `${source} models[${index}]`, source));
-  const ids = models.map((model) => model.id);
+  const decoderList = optionalField(source, json, 'previewDecoders', (v): v is unknown[] => Array.isArray(v), 'a list of preview decoders') ?? [];
+  const previewDecoders = decoderList.map((entry, index) => parsePreviewDecoder(entry, `${source} previewDecoders[${index}]`, source));
+  // Licences are accepted per id, so a model and a preview decoder cannot share one.
+  const ids = [...models, ...previewDecoders].map((item) => item.id);
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
-  if (duplicate !== undefined) throw new ConfigError(`${source} model "${duplicate}"`, 'id', 'an id used by no other model');
-  const defaultId = field(source, json, 'default', (v): v is string => ids.includes(v as string), `one of ${ids.join(', ')}`);
-  return { version: 1, default: defaultId, models };
+  if (duplicate !== undefined) throw new ConfigError(`${source} "${duplicate}"`, 'id', 'an id used by no other model or preview decoder');
+  const modelIds = models.map((model) => model.id);
+  const defaultId = field(source, json, 'default', (v): v is string => modelIds.includes(v as string), `one of ${modelIds.join(', ')}`);
+  return { version: 1, default: defaultId, models, previewDecoders };
+}
+
+function parsePreviewDecoder(json: unknown, where: string, source: string): CatalogPreviewDecoder {
+  if (!isObject(json)) throw new ConfigError(where, '(entry)', 'an object');
+  const id = field(where, json, 'id', isId, 'lowercase letters, digits, "-" and "."');
+  const at = `${source} preview decoder "${id}"`;
+  onlyKeys(at, json, ['id', 'name', 'description', 'verified', 'licence', 'vaeScalingFactor', 'repo', 'revision', 'file', 'note']);
+  return {
+    id,
+    name: field(at, json, 'name', isString, 'a non-empty name'),
+    description: field(at, json, 'description', isText, 'a string'),
+    verified: field(at, json, 'verified', isBoolean, 'true or false'),
+    licence: parseLicence(field(at, json, 'licence', isObject, 'an object { name, url, commercialUse }'), `${at} licence`),
+    vaeScalingFactor: field(at, json, 'vaeScalingFactor', isPositive, 'the VAE scaling factor of the models it serves, such as 0.18215'),
+    repo: field(at, json, 'repo', isRepo, 'a Hugging Face repo id "owner/name"'),
+    revision: field(at, json, 'revision', isRevision, 'a commit sha or branch name'),
+    file: parseFile(json.file, `${at} file`, ['path', 'approxBytes']),
+    note: optionalField(at, json, 'note', isString, 'a non-empty string'),
+  };
 }
 
 function parseEntry(json: unknown, where: string, source: string): CatalogEntry {

@@ -9,13 +9,16 @@ import type { Job } from './job.ts';
 import type { ModelSource } from './model.ts';
 import type { NetworkName } from './networks.ts';
 import type { Progress } from './progress.ts';
-import type { MemoryOptions } from './settings.ts';
+import type { MemoryOptions, PreviewEvery } from './settings.ts';
 
 /** Time spent inside `session.run` versus the whole call, for the bench. */
 export interface RunTimings {
   totalMs: number;
   sessionRunMs: number;
   unetRuns: number;
+  /** Previews made in the job and the time they took (the preview decoder's run and the RGBA conversion). */
+  previews: number;
+  previewMs: number;
 }
 
 export interface GenerateResult {
@@ -58,7 +61,7 @@ export interface Engine {
    */
   loadModel(source: ModelSource, options: MemoryOptions, onProgress: (progress: Progress) => void): Promise<LoadedModelFacts>;
   /** Runs a job, resuming after `resume.step` when given. */
-  generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint): Promise<GenerateResult>;
+  generate(job: Job, onProgress: (progress: Progress) => void, resume?: Checkpoint, previewEvery?: PreviewEvery): Promise<GenerateResult>;
   /** Stops the running job after the step in flight. */
   cancel(jobId: string): void;
   /** What is resident and the GPU buffers held. */

@@ -67,8 +67,11 @@ export const REQUIRED_FILES = [
   'scheduler/scheduler_config.json',
 ];
 
+/** Where a model keeps a preview decoder of its own (the built-in model does); see `PreviewDecoderFile`. */
+export const PREVIEW_DECODER_PATH = 'preview_decoder/model.onnx';
+
 /** Files the engine reads when a model has them. */
-export const OPTIONAL_FILES = ['tokenizer/tokenizer_config.json', 'tokenizer/special_tokens_map.json'] as const;
+export const OPTIONAL_FILES = ['tokenizer/tokenizer_config.json', 'tokenizer/special_tokens_map.json', PREVIEW_DECODER_PATH] as const;
 
 /** Throws `ConfigError` naming the required files a manifest does not list. */
 export function requireModelFiles(manifest: ModelManifest, source = 'hearth-model.json'): void {

@@ -32,5 +32,15 @@ export interface ModelManifest {
  * store in IndexedDB, which the worker reads itself (same origin).
  */
 export type ModelSource =
-  | { kind: 'url'; baseUrl: string; manifest: ModelManifest }
-  | { kind: 'store'; modelId: string; manifest: ModelManifest };
+  | { kind: 'url'; baseUrl: string; manifest: ModelManifest; previewDecoder?: PreviewDecoderFile }
+  | { kind: 'store'; modelId: string; manifest: ModelManifest; previewDecoder?: PreviewDecoderFile };
+
+/**
+ * The preview decoder for a model's latents: the model's own file, where the
+ * app serves it (the built-in model) or in the model store, or one stored on
+ * its own for every model of its latent space (`shared`: TAESD for SD 1.x/2.x).
+ */
+export type PreviewDecoderFile =
+  | { kind: 'url'; baseUrl: string; path: string }
+  | { kind: 'store'; modelId: string; path: string }
+  | { kind: 'shared'; id: string };

@@ -2,6 +2,16 @@ import type { Checkpoint } from './checkpoint.ts';
 import type { GeneratedImage } from './job.ts';
 import type { NetworkName } from './networks.ts';
 
+/**
+ * What the live view draws for a step: RGBA bytes posted as a transferable, so
+ * the page takes the worker's buffer instead of a copy, and draws it as is.
+ */
+export interface Preview {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+}
+
 /** Progress of engine work, one variant per phase; numbers, not prose. */
 export type Progress =
   | {
@@ -40,11 +50,13 @@ export type Progress =
       step: number;
       steps: number;
       stepMs: number;
-      /** A cheap latent-to-RGB view, RGBA at latent resolution. */
-      preview: { width: number; height: number; rgba: Uint8ClampedArray };
+      /** Whether a `preview` of this step follows; the preview setting skips some steps. */
+      previewing: boolean;
       checkpoint: Checkpoint;
     }
+  /** The preview decoder's full-size image of a step, or a cheap latent-to-RGB view at latent resolution. */
+  | { phase: 'preview'; jobId: string; imageIndex: number; step: number; previewMs: number; preview: Preview }
   | { phase: 'decode'; jobId: string; imageIndex: number }
-  /** A finished image, sent at once so a later crash cannot lose it. */
-  | { phase: 'image'; jobId: string; image: GeneratedImage }
+  /** A finished image, sent at once so a later crash cannot lose it; `pixels` are its RGBA, for the live view. */
+  | { phase: 'image'; jobId: string; image: GeneratedImage; pixels: Preview }
   | { phase: 'done'; jobId: string };

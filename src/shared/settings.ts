@@ -66,6 +66,16 @@ export const DEFAULT_SETTINGS: GenerationSettings = {
 /** One model loaded at a time: the most a GPU of unknown size can be trusted with. */
 export const DEFAULT_MEMORY: MemoryOptions = { lowMemory: false, residentModels: 1 };
 
+/**
+ * How often a job shows a preview: `auto` as often as keeps its cost at most a
+ * tenth of a step's time (see workers/pipeline/preview-cadence.ts), a number N
+ * for every N steps, `off` for none. Unless off, the last step of each image
+ * has one too: it stays on screen while the VAE decodes.
+ */
+export type PreviewEvery = 'auto' | 'off' | number;
+
+export const DEFAULT_PREVIEW_EVERY: PreviewEvery = 'auto';
+
 export const LIMITS = {
   residentModels: { min: 1, max: 4 },
   steps: { min: 1, max: 100 },
@@ -97,6 +107,11 @@ export function validateSettings(settings: GenerationSettings, sizes: SizeRange)
   if (!(settings.scheduler in SCHEDULERS)) {
     throw new InvalidSettingError('scheduler', `Unknown sampler "${settings.scheduler}".`);
   }
+}
+
+/** Whether a saved or posted value is a `PreviewEvery`. */
+export function isPreviewEvery(value: unknown): value is PreviewEvery {
+  return value === 'auto' || value === 'off' || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= LIMITS.steps.max);
 }
 
 /** A fresh random seed in the valid range. */

@@ -4,7 +4,7 @@
  * model files off the main thread. Errors cross as the named classes of
  * `errors.ts` (`installErrorTransfer`), so the UI branches on `code`.
  */
-import type { CatalogEntry } from './catalog.ts';
+import type { CatalogEntry, CatalogPreviewDecoder } from './catalog.ts';
 import type { Progress } from './progress.ts';
 import type { ModelManifest } from './model.ts';
 
@@ -39,6 +39,16 @@ export interface StoredModel {
   /** Files the browser evicted after they were stored, as found at start; cleared by the next download. */
   evicted?: { at: number; files: string[] };
   addedAt: number;
+}
+
+/** A preview decoder stored on its own (`catalog.json` `previewDecoders`), checked against its LFS pointer when stored. */
+export interface StoredPreviewDecoder {
+  id: string;
+  repo: string;
+  revision: string;
+  size: number;
+  sha256: string;
+  storedAt: number;
 }
 
 /** A picked local file and its path inside the picked folder (`unet/model.onnx`). */
@@ -83,4 +93,9 @@ export interface StoreApi {
   deleteFiles(modelId: string): Promise<void>;
   /** Answers at once; the supervisor's proof that the worker is alive while a call runs. */
   ping(): true;
+  /** Preview decoders stored on their own. */
+  listPreviewDecoders(): Promise<StoredPreviewDecoder[]>;
+  /** Fetches a catalog preview decoder whole (a few MB) and keeps it once its size and sha256 match its LFS pointer. */
+  downloadPreviewDecoder(decoder: CatalogPreviewDecoder): Promise<StoredPreviewDecoder>;
+  deletePreviewDecoder(id: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { Supervisor } from '../engine/supervisor.ts';
-import type { Progress } from '../shared/progress.ts';
+import type { Preview, Progress } from '../shared/progress.ts';
 import { diagnostics } from './diagnostics.svelte.ts';
+import { timeLeftMs } from './eta.ts';
 import { gallery } from './gallery.svelte.ts';
 import { JobRunner, type RunnerEvent } from './job-runner.ts';
 import { models } from './models.svelte.ts';
@@ -18,7 +19,12 @@ export interface LiveProgress {
   steps: number;
   imageIndex: number;
   batchCount: number;
-  preview?: { width: number; height: number; rgba: Uint8ClampedArray };
+  /** The image's size, at which the live view shows `frame` whatever its own resolution. */
+  width: number;
+  height: number;
+  /** The newest preview or finished image, and which (`step-3`, `image-0`). */
+  frame?: { picture: Preview; label: string };
+  msLeft?: number;
 }
 
 /** What the studio hears from the queue: the status line, failures, and when what the engine holds changed. */
@@ -103,7 +109,8 @@ export class JobsState {
         this.runningId = job.id;
         this.#stepMs = [];
         this.#hooks.status('Generating');
-        this.progress = { jobId: job.id, step: job.checkpoint?.step ?? 0, steps: job.settings.steps, imageIndex: job.checkpoint?.imageIndex ?? 0, batchCount: job.settings.batchCount };
+        const { steps, batchCount, width, height } = job.settings;
+        this.progress = { jobId: job.id, step: job.checkpoint?.step ?? 0, steps, imageIndex: job.checkpoint?.imageIndex ?? 0, batchCount, width, height };
         return;
       }
       case 'progress':
@@ -135,17 +142,15 @@ export class JobsState {
     const status = progressStatus(progress);
     if (status) this.#hooks.status(status);
     if (progress.phase === 'swap') this.#hooks.memoryChanged();
+    if (!this.progress || this.progress.jobId !== job.id) return;
+    if (progress.phase === 'image') this.progress = { ...this.progress, frame: { picture: progress.pixels, label: `image-${progress.image.imageIndex}` }, msLeft: undefined };
+    if (progress.phase === 'preview') this.progress = { ...this.progress, frame: { picture: progress.preview, label: `step-${progress.step}` } };
     if (progress.phase !== 'denoise') return;
     this.#stepMs.push(progress.stepMs);
     const recovery = this.recovery.stepped();
     if (recovery) diagnostics.record(recovery);
-    this.progress = {
-      jobId: job.id,
-      step: progress.step,
-      steps: progress.steps,
-      imageIndex: progress.imageIndex,
-      batchCount: job.settings.batchCount,
-      preview: progress.preview,
-    };
+    const at = { step: progress.step, steps: progress.steps, imageIndex: progress.imageIndex, batchCount: job.settings.batchCount };
+    // Until this step's preview arrives (or when the setting skips it), the last picture stays on screen.
+    this.progress = { ...this.progress, ...at, msLeft: timeLeftMs(this.#stepMs, at) };
   }
 }

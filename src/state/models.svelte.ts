@@ -9,8 +9,9 @@ import { addOrigin, isBuiltInHost } from '../shared/model-hosts.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { ModelManifest, ModelSource } from '../shared/model.ts';
-import type { DownloadProgress, StoredModel } from '../shared/store-protocol.ts';
+import type { DownloadProgress, StoredModel, StoredPreviewDecoder } from '../shared/store-protocol.ts';
 import { modelRows, type ModelRow } from './model-rows.ts';
+import { withPreviewDecoder, type SharedPreviewDecoder } from './preview-source.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import type { LoadReport } from './report.ts';
 import { storageMessage } from './storage-message.ts';
@@ -40,7 +41,8 @@ async function builtInModel(): Promise<UrlSource> {
   const baseUrl = new URL('models/tiny/', document.baseURI).href;
   const response = await fetch(new URL('hearth-model.json', baseUrl));
   if (!response.ok) throw new Error(`The built-in model's manifest is missing (HTTP ${response.status}).`);
-  return { kind: 'url', baseUrl, manifest: parseManifest(await response.json()) };
+  // A model may ship a preview decoder of its own (preview_decoder/model.onnx); withPreviewDecoder finds it.
+  return withPreviewDecoder({ kind: 'url', baseUrl, manifest: parseManifest(await response.json()) }, []);
 }
 
 function shown(error: unknown): ShownError {
@@ -67,6 +69,8 @@ class ModelsState {
   builtIn = $state.raw<ModelManifest | undefined>();
   catalog = $state.raw<Catalog | undefined>();
   stored = $state.raw<StoredModel[]>([]);
+  /** Preview decoders (TAESD) stored on their own. */
+  previewDecoders = $state.raw<StoredPreviewDecoder[]>([]);
   storage = $state.raw<StorageStatus | undefined>();
   /**
    * Keyed by model id. Every map keyed by an id or a path is a Map: a plain
@@ -117,6 +121,7 @@ class ModelsState {
       this.stored = await this.#store.open();
       // Models added before the store worker had a policy: their hosts join it.
       for (const model of this.stored) if (model.origin.kind === 'url') await this.#allowHostOf(model.origin.manifestUrl);
+      this.previewDecoders = await this.#store.call((s) => s.listPreviewDecoders());
     } catch (error) {
       this.panelErrors = { ...this.panelErrors, store: shown(error) };
       return builtIn;
@@ -130,7 +135,33 @@ class ModelsState {
   sourceFor(modelId: string | undefined): ModelSource | undefined {
     if (modelId === this.#builtIn?.manifest.id) return this.#builtIn;
     const model = this.stored.find((candidate) => candidate.manifest.id === modelId && candidate.cached);
-    return model && { kind: 'store', modelId: model.manifest.id, manifest: model.manifest };
+    return model && withPreviewDecoder({ kind: 'store', modelId: model.manifest.id, manifest: model.manifest }, this.#sharedPreviewDecoders());
+  }
+
+  /** Stored preview decoders the catalog still describes, with the latent space each decodes. */
+  #sharedPreviewDecoders(): SharedPreviewDecoder[] {
+    return (this.catalog?.previewDecoders ?? []).flatMap((decoder) =>
+      this.previewDecoders.some((stored) => stored.id === decoder.id) ? [{ file: { kind: 'shared' as const, id: decoder.id }, vaeScalingFactor: decoder.vaeScalingFactor }] : [],
+    );
+  }
+
+  /** Downloads a catalog preview decoder (TAESD) whole, once its licence is accepted. */
+  downloadPreviewDecoder(id: string): Promise<void> {
+    return this.#run({ modelId: id }, async (store) => {
+      const decoder = this.catalog?.previewDecoders.find((candidate) => candidate.id === id);
+      if (!decoder) throw new ConfigError('Models', 'preview decoder', `a listed preview decoder ("${id}" is not one)`);
+      if (!this.accepted.includes(id)) throw new ConfigError(decoder.name, 'licence', `accepted before the first download (${decoder.licence.name})`);
+      void requestPersistence().then(() => this.refreshStorage());
+      await store.call((s) => s.downloadPreviewDecoder(decoder));
+      this.previewDecoders = await store.call((s) => s.listPreviewDecoders());
+    });
+  }
+
+  deletePreviewDecoder(id: string): Promise<void> {
+    return this.#run({ modelId: id, what: 'delete' }, async (store) => {
+      await store.call((s) => s.deletePreviewDecoder(id));
+      this.previewDecoders = await store.call((s) => s.listPreviewDecoders());
+    });
   }
 
   /** Remembers the model in use, for the next start. */

@@ -16,7 +16,7 @@ describe('diagnostics report', () => {
       memoryOptions: { lowMemory: true, residentModels: 2 },
       memory: { resident: [{ modelId: 'tiny-test', lowMemory: true, components: ['unet'] }, { modelId: 'other', lowMemory: true, components: [] }], gpuBuffers: { count: 3, bytes: 3 * 2 ** 20, peakBytes: 3 * 2 ** 20 } },
       load: { from: 'indexeddb', components: [{ component: 'textEncoder', ms: 12.4, readMs: 3, bytes: 2 ** 20 }] },
-      lastJob: { totalMs: 100, sessionRunMs: 90, unetRuns: 2, stepMs: [40, 10] },
+      lastJob: { totalMs: 100, sessionRunMs: 90, unetRuns: 2, previews: 1, previewMs: 5, stepMs: [40, 10] },
       events: [
         { kind: 'recovery', at: 0, reason: 'The GPU was reset by the browser.', workerStartMs: 100.4, loadMs: 200, resumeMs: 50, totalMs: 1350, resumedAtStep: 2, steps: 4 },
       ],

@@ -75,7 +75,7 @@ function describeJob(job: JobTimings): string {
     steps.length > 0
       ? `; steps: first ${ms(steps[0])}, mean ${ms(steps.reduce((sum, step) => sum + step, 0) / steps.length)}, slowest ${ms(Math.max(...steps))}`
       : '';
-  return `${ms(job.totalMs)}, ${ms(job.sessionRunMs)} in session.run, ${job.unetRuns} UNet runs${stepText}`;
+  return `${ms(job.totalMs)}, ${ms(job.sessionRunMs)} in session.run, ${job.unetRuns} UNet runs${stepText}; ${job.previews} previews, ${ms(job.previewMs)}`;
 }
 
 /** One line per event, for the panel and the report. */

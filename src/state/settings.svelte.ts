@@ -1,23 +1,26 @@
 import type { BackendChoice } from '../shared/backend.ts';
-import { DEFAULT_MEMORY, DEFAULT_SETTINGS, randomSeed, type GenerationSettings, type MemoryOptions } from '../shared/settings.ts';
+import { DEFAULT_MEMORY, DEFAULT_PREVIEW_EVERY, DEFAULT_SETTINGS, isPreviewEvery, randomSeed, type GenerationSettings, type MemoryOptions, type PreviewEvery } from '../shared/settings.ts';
 import { loadRecord, saveRecord } from './persist.ts';
 import { readMemoryOptions, readSettings } from './records.ts';
 
 const SETTINGS_KEY = 'settings';
 const BACKEND_KEY = 'backend';
 const MEMORY_KEY = 'memory';
+const PREVIEWS_KEY = 'previews';
 
-/** The form's values, the backend choice and the memory options, saved on every edit. */
+/** The form's values, the backend choice, the memory options and the preview setting, saved on every edit. */
 class SettingsState {
   form = $state<GenerationSettings>({ ...DEFAULT_SETTINGS });
   backend = $state<BackendChoice>('auto');
   memory = $state.raw<MemoryOptions>(DEFAULT_MEMORY);
+  previewEvery = $state.raw<PreviewEvery>(DEFAULT_PREVIEW_EVERY);
 
   /** Restores saved values; returns a message when a saved record had to be dropped. */
   async restore(defaults: Partial<GenerationSettings>): Promise<string | undefined> {
     const base = { ...DEFAULT_SETTINGS, ...defaults };
-    const [raw, backend, memory] = await Promise.all([loadRecord(SETTINGS_KEY), loadRecord(BACKEND_KEY), loadRecord(MEMORY_KEY)]);
+    const [raw, backend, memory, previews] = await Promise.all([loadRecord(SETTINGS_KEY), loadRecord(BACKEND_KEY), loadRecord(MEMORY_KEY), loadRecord(PREVIEWS_KEY)]);
     this.memory = readMemoryOptions(memory);
+    if (previews && typeof previews === 'object' && 'value' in previews && isPreviewEvery(previews.value)) this.previewEvery = previews.value;
     if (backend && typeof backend === 'object' && 'value' in backend && ['auto', 'webgpu', 'wasm'].includes(String(backend.value))) {
       this.backend = backend.value as BackendChoice;
     }
@@ -44,6 +47,12 @@ class SettingsState {
   setMemory(values: Partial<MemoryOptions>): void {
     this.memory = { ...this.memory, ...values };
     void saveRecord(MEMORY_KEY, this.memory);
+  }
+
+  /** Applies from the next job on. */
+  setPreviewEvery(every: PreviewEvery): void {
+    this.previewEvery = every;
+    void saveRecord(PREVIEWS_KEY, every);
   }
 
   randomizeSeed(): void {

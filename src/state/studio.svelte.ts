@@ -34,6 +34,7 @@ class Studio {
     spawn: spawnEngine,
     backend: () => settings.backend,
     memory: () => settings.memory,
+    previewEvery: () => settings.previewEvery,
     // The e2e build detects hangs sooner so the suite stays short; the rule itself is the same.
     stallFloorMs: import.meta.env.MODE === 'e2e' ? 5_000 : 20_000,
     onEvent: (event) => this.#onSupervisorEvent(event),

@@ -4,9 +4,15 @@ import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { checkCheckpoint, type Checkpoint } from '../../src/shared/checkpoint.ts';
 import { CheckpointError } from '../../src/shared/errors.ts';
 import { networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../../src/shared/networks.ts';
-import { SCHEDULERS, type GenerationSettings, type SchedulerChoice } from '../../src/shared/settings.ts';
+import type { Preview } from '../../src/shared/progress.ts';
+import { SCHEDULERS, type GenerationSettings, type PreviewEvery, type SchedulerChoice } from '../../src/shared/settings.ts';
+import { createRng, seedFor } from '../../scripts/tiny-model/random.ts';
+import { buildPreviewDecoder } from '../../scripts/tiny-model/vae-decoder.ts';
+import { createPreviewDecoder, type LoadedPreviewDecoder } from '../runtime/preview-decoder.ts';
 import { allResident, createComponentSession, describeUnet, oneAtATime, wrapSessions, type RuntimeOptions } from '../runtime/components.ts';
 import type { DiffusionComponents, Shape4 } from './components.ts';
+import { decodedToRgba } from './image.ts';
+import type { PreviewDecoder } from './preview.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, parseSchedulerConfig, schedulerConfigFor } from './schedulers/index.ts';
 import { ClipTokenizer } from './tokenizer.ts';
@@ -214,3 +220,76 @@ describe('txt2img with emphasis and long prompts (tiny model, wasm)', () => {
     await fixed.components.release();
   });
 });
+
+describe('txt2img previews', () => {
+  let tinyPreview: LoadedPreviewDecoder;
+  beforeAll(async () => {
+    // Built from the VAE's seed, as tinyModelFiles builds the VAE: it has the VAE's weights.
+    tinyPreview = await createPreviewDecoder(runtime, buildPreviewDecoder(createRng(seedFor(1, 'vae_decoder'))), { sessionRunMs: 0 });
+  });
+
+  async function run(previewDecoder: PreviewDecoder | undefined, every: PreviewEvery) {
+    const previews: (Preview | undefined)[] = [];
+    const latents: Float32Array[] = [];
+    const images: Uint8ClampedArray[] = [];
+    await txt2img(
+      { ...model, previewDecoder },
+      'job',
+      { ...settings, scheduler: 'euler' },
+      {
+        // Each step is reported before its preview: a step without one stays undefined.
+        onStep: ({ checkpoint }) => {
+          previews.push(undefined);
+          latents.push(checkpoint.latents);
+        },
+        onPreview: ({ preview, step }) => {
+          previews[step - 1] = preview;
+        },
+        onImage: async ({ sample, width, height }) => void images.push(decodedToRgba(sample, width, height)),
+        isCancelled: () => false,
+      },
+      undefined,
+      every,
+    );
+    return { previews, latents, image: images[0] };
+  }
+
+  it('feeds the preview decoder the latents the scheduler left, and shows its image at full size', async () => {
+    const fed: Float32Array[] = [];
+    const decoder: PreviewDecoder = {
+      decode: async (latents, shape) => {
+        fed.push(latents.slice());
+        return { sample: new Float32Array(3 * shape[2] * 8 * shape[3] * 8), width: shape[3] * 8, height: shape[2] * 8 };
+      },
+    };
+    const { previews, latents } = await run(decoder, 1);
+    // Not divided by the VAE's scaling factor: TAESD's latent scale is 1.
+    expect(fed).toEqual(latents);
+    expect(previews.map((p) => p && [p.width, p.height])).toEqual(Array(4).fill([64, 64]));
+  });
+
+  it('without a preview decoder, shows the latent approximation at latent size; off shows none', async () => {
+    expect((await run(undefined, 1)).previews.map((p) => p?.width)).toEqual([8, 8, 8, 8]);
+    expect((await run(undefined, 'off')).previews).toEqual([undefined, undefined, undefined, undefined]);
+    expect((await run(undefined, 3)).previews.map((p) => p !== undefined)).toEqual([false, false, true, true]);
+  });
+
+  it("the tiny model's preview decoder changes from step to step and ends close to the final image", async () => {
+    const { previews, image } = await run(tinyPreview, 1);
+    const pixels = previews.map((p) => p!.rgba);
+    for (let i = 1; i < pixels.length; i++) expect(meanAbsDiff(pixels[i], pixels[i - 1]), `step ${i + 1} vs ${i}`).toBeGreaterThan(2);
+    const last = meanAbsDiff(pixels[pixels.length - 1], image);
+    expect(last).toBeLessThan(4);
+  });
+});
+
+function meanAbsDiff(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (i % 4 === 3) continue;
+    sum += Math.abs(a[i] - b[i]);
+    count++;
+  }
+  return sum / count;
+}

@@ -1,8 +1,10 @@
 import { checkCheckpoint, CURRENT_BUILD, LATENT_CHANNELS, VAE_FACTOR, type Checkpoint } from '../../src/shared/checkpoint.ts';
 import { CancelledError, CheckpointError } from '../../src/shared/errors.ts';
-import type { GenerationSettings } from '../../src/shared/settings.ts';
+import type { Preview } from '../../src/shared/progress.ts';
+import { DEFAULT_PREVIEW_EVERY, type GenerationSettings, type PreviewEvery } from '../../src/shared/settings.ts';
 import type { DiffusionComponents, Shape4, TextEmbeddings } from './components.ts';
-import { latentPreview } from './image.ts';
+import { previewCadence, type PreviewCadence } from './preview-cadence.ts';
+import { renderPreview, type PreviewDecoder } from './preview.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, schedulerConfigFor, type SchedulerConfig } from './schedulers/index.ts';
 import type { ChunkLimit } from './prompt-chunks.ts';
@@ -16,6 +18,8 @@ export interface Txt2ImgModel {
   textLimit: ChunkLimit;
   schedulerConfig: SchedulerConfig;
   vaeScalingFactor: number;
+  /** Full-size previews when present; without it, previews are the latent approximation. */
+  previewDecoder?: PreviewDecoder;
 }
 
 export interface StepReport {
@@ -24,13 +28,23 @@ export interface StepReport {
   steps: number;
   stepMs: number;
   checkpoint: Checkpoint;
-  preview: { width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> };
+  /** Whether a preview of this step follows (`onPreview`). */
+  previewing: boolean;
+}
+
+export interface PreviewReport {
+  imageIndex: number;
+  step: number;
+  preview: Preview;
+  /** What making `preview` took: the preview decoder's run and the RGBA conversion. */
+  previewMs: number;
 }
 
 export interface Txt2ImgHooks {
   onEncoded?(): void;
   /** Awaited before the next step starts. */
   onStep(report: StepReport): void | Promise<void>;
+  onPreview?(report: PreviewReport): void;
   onDecode?(imageIndex: number): void;
   onImage(image: { imageIndex: number; seed: number; width: number; height: number; sample: Float32Array }): Promise<void>;
   isCancelled(): boolean;
@@ -76,19 +90,21 @@ export async function txt2img(
   settings: GenerationSettings,
   hooks: Txt2ImgHooks,
   resume?: Checkpoint,
+  previewEvery: PreviewEvery = DEFAULT_PREVIEW_EVERY,
 ): Promise<void> {
   if (resume) {
     const check = checkCheckpoint(resume, { id: jobId, settings });
     if (!check.ok) throw new CheckpointError(check.reason);
   }
   const { components } = model;
+  const cadence = previewCadence(previewEvery);
   const prompts = promptsFor(settings, usesGuidance(settings, components.embedsGuidance));
   const text = await encodePrompts(components, planText(model.tokenizer, prompts, model.textLimit));
   hooks.onEncoded?.();
   try {
     for (let imageIndex = resume?.imageIndex ?? 0; imageIndex < settings.batchCount; imageIndex++) {
       const from = resume?.imageIndex === imageIndex ? resume : undefined;
-      await denoiseAndDecode(model, jobId, settings, imageIndex, text, hooks, from);
+      await denoiseAndDecode(model, jobId, settings, imageIndex, text, hooks, cadence, from);
     }
   } finally {
     text.dispose();
@@ -102,6 +118,7 @@ async function denoiseAndDecode(
   imageIndex: number,
   text: TextEmbeddings,
   hooks: Txt2ImgHooks,
+  cadence: PreviewCadence,
   resume: Checkpoint | undefined,
 ): Promise<void> {
   const latentW = settings.width / VAE_FACTOR;
@@ -136,11 +153,15 @@ async function denoiseAndDecode(
     const noise = await model.components.predictNoise(guided ? doubled(input) : input, unetShape, t, text, settings.guidance);
     const prediction = guided ? applyGuidance(noise, settings.guidance) : noise;
     latents = scheduler.step(prediction, t, latents, generator).prevSample;
+    const stepMs = performance.now() - stepStart;
+    const previewing = cadence.due(step + 1, settings.steps);
+    // The step (and its checkpoint) is reported before its preview, which may take longer than the step itself.
     await hooks.onStep({
       imageIndex,
       step: step + 1,
       steps: settings.steps,
-      stepMs: performance.now() - stepStart,
+      stepMs,
+      previewing,
       checkpoint: {
         build: CURRENT_BUILD,
         jobId,
@@ -150,8 +171,16 @@ async function denoiseAndDecode(
         scheduler: scheduler.getState(),
         generator: generator.getState(),
       },
-      preview: { width: latentW, height: latentH, rgba: latentPreview(latents, latentW, latentH) },
     });
+    if (!previewing) {
+      cadence.record(stepMs);
+      continue;
+    }
+    const previewStart = performance.now();
+    const preview = await renderPreview(latents, shape, model.previewDecoder);
+    const previewMs = performance.now() - previewStart;
+    cadence.record(stepMs, previewMs);
+    await hooks.onPreview?.({ imageIndex, step: step + 1, preview, previewMs });
   }
   if (hooks.isCancelled()) throw new CancelledError();
   hooks.onDecode?.(imageIndex);

@@ -53,19 +53,34 @@ async function externalDataOption(path: string, bytes: Uint8Array, files: readon
   });
 }
 
-/**
- * Creates one session from the graph's bytes and its external data, and checks
- * it has what the pipeline feeds and reads. The create runs in `ortQueue`.
- */
-export async function createComponentSession(
+/** A graph the pipeline runs: where it lives and the inputs and output the pipeline uses. */
+export interface SessionSpec {
+  path: string;
+  inputs: readonly string[];
+  output: string;
+}
+
+/** One of the model's networks' sessions; see `createSession`. */
+export const createComponentSession = (
   runtime: RuntimeOptions,
   name: NetworkName,
   bytes: Uint8Array,
   extra: OrtModule.InferenceSession.SessionOptions = {},
   externalFiles: readonly ExternalDataFile[] = [],
+): Promise<Session> => createSession(runtime, { ...NETWORKS[name], path: networkPath(name) }, bytes, extra, externalFiles);
+
+/**
+ * Creates one session from the graph's bytes and its external data, and checks
+ * it has what the pipeline feeds and reads. The create runs in `ortQueue`.
+ */
+export async function createSession(
+  runtime: RuntimeOptions,
+  spec: SessionSpec,
+  bytes: Uint8Array,
+  extra: OrtModule.InferenceSession.SessionOptions = {},
+  externalFiles: readonly ExternalDataFile[] = [],
 ): Promise<Session> {
-  const spec = NETWORKS[name];
-  const path = networkPath(name);
+  const { path } = spec;
   const externalData = await externalDataOption(path, bytes, externalFiles);
   let session: Session;
   try {

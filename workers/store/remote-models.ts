@@ -18,7 +18,7 @@ import type { RemoteModel } from './downloader.ts';
 type Fetch = typeof fetch;
 
 /** Fetches a small file whole; failures become `DownloadError` naming `file`. */
-async function fetchSmall(url: string, file: string, fetchImpl: Fetch, what = ''): Promise<Uint8Array<ArrayBuffer>> {
+export async function fetchSmall(url: string, file: string, fetchImpl: Fetch, what = ''): Promise<Uint8Array<ArrayBuffer>> {
   const response = await fetchImpl(url, { cache: 'no-store' }).catch((error: unknown) => {
     throw new DownloadError(file, `${what}${error instanceof Error ? error.message : String(error)}`);
   });
@@ -26,7 +26,7 @@ async function fetchSmall(url: string, file: string, fetchImpl: Fetch, what = ''
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -3,6 +3,7 @@
  * registry of known models and the downloader. Dependencies are injected so
  * the unit tests run it in Node against fake-indexeddb and a fake `fetch`.
  */
+import type { UseStore } from 'idb-keyval';
 import { ConfigError, DownloadBusyError, ModelFileError } from '../../src/shared/errors.ts';
 import { NETWORK_NAMES, networkPath } from '../../src/shared/networks.ts';
 import type { ModelManifest } from '../../src/shared/model.ts';
@@ -13,12 +14,14 @@ import { openModelStore, type ModelStore } from './model-store.ts';
 import { blobSource, relativeLocation, scanOnnx } from './onnx-scan.ts';
 import { openRegistry, type ModelRecord, type Registry } from './registry.ts';
 import { catalogModel, hubModel, urlModel } from './remote-models.ts';
+import { deletePreviewDecoder, downloadPreviewDecoder, listPreviewDecoders } from './preview-decoders.ts';
 
 export interface StoreDeps {
   fetch?: typeof fetch;
   estimate?: () => Promise<StorageEstimate>;
   openStore?: (options: StoreOptions) => ModelStore;
   registry?: Registry;
+  previewDecoders?: UseStore;
 }
 
 /**
@@ -189,5 +192,11 @@ export function createStoreService(deps: StoreDeps = {}): StoreApi {
     },
 
     ping: () => true,
+
+    listPreviewDecoders: () => listPreviewDecoders(deps.previewDecoders),
+
+    downloadPreviewDecoder: (decoder) => downloadPreviewDecoder(decoder, fetchImpl, deps.previewDecoders),
+
+    deletePreviewDecoder: (id) => deletePreviewDecoder(id, deps.previewDecoders),
   };
 }
