@@ -130,8 +130,14 @@ async function imageThroughGpuCrash(): Promise<{ pixels: number[]; recovery: Ext
   return { pixels: await newestPixels(page), recovery: JSON.parse(event!) };
 }
 
-/** Downloads a real-shape fp32 model, generates on WebGPU and wasm, then in low-memory mode; records what it measured. */
-async function provesFp32(arch: 'sd-turbo' | 'lcm'): Promise<void> {
+/**
+ * Downloads a real-shape fp32 model and generates on WebGPU, through a GPU
+ * crash, in low-memory mode and on wasm; records what it measured. Ordered
+ * so each step needs as few real-size loads (2-3 minutes each here) as it can.
+ * `benchmarks` adds the warm start and the recovery figures, which #11 asks of
+ * the SD-Turbo shape only.
+ */
+async function provesFp32(arch: 'sd-turbo' | 'lcm', benchmarks: boolean): Promise<void> {
   const served = realModel(arch, 'fp32');
   const { manifest } = served;
   server.add(manifest.id, served);
@@ -139,6 +145,7 @@ async function provesFp32(arch: 'sd-turbo' | 'lcm'): Promise<void> {
   const conditions = { model: `${manifest.id} ${mb(total)} MB`, image: '64x64, 2 steps' };
   await page.goto('/');
   await ready();
+  await chooseBackend('WebGPU');
 
   // The disk's floor first, before the store holds 5 GB: as many 64 MiB chunks as the model has, up to 1 GiB.
   const rawWrite = await rawIdbWriteBytesPerSecond(page, Math.min(16, Math.ceil(total / 2 ** 26)));
@@ -164,68 +171,61 @@ async function provesFp32(arch: 'sd-turbo' | 'lcm'): Promise<void> {
   });
   step(`${arch}: loaded on WebGPU in ${loadSeconds} s`);
 
-  // A warm start: a new browser on the same profile, the model only in IndexedDB.
-  await context.close();
-  await launch();
-  await recordReady(page);
-  await page.goto('/');
-  await ready();
-  await expect(page.getByTestId('load-status')).toHaveAttribute('data-from', 'indexeddb');
-  await expect(page.getByTestId('model')).toContainText(manifest.name);
-  const readyMs = await readyAtMs(page);
-  const networks = await page.getByTestId('load-status').locator('li').evaluateAll((items) =>
-    items.map((item) => ({ ms: Number(item.getAttribute('data-ms')), readMs: Number(item.getAttribute('data-read-ms')) })),
-  );
-  const sessionsMs = networks.reduce((sum, network) => sum + network.ms - network.readMs, 0);
-  const rawRead = await rawIdbReadMs(page, manifest.id);
-  recordMetric({
-    name: `warm start to Ready / (raw IndexedDB read + session creation) (${arch}, WebGPU)`,
-    value: readyMs / (rawRead.ms + sessionsMs),
-    unit: 'x',
-    target: '< 1.2',
-    met: readyMs / (rawRead.ms + sessionsMs) < 1.2,
-    conditions: { ...conditions, readyMs: Math.round(readyMs), rawIdbReadMs: Math.round(rawRead.ms), sessionsMs: Math.round(sessionsMs), appReadMs: Math.round(networks.reduce((sum, network) => sum + network.readMs, 0)) },
-  });
-  step(`${arch}: warm start ${Math.round(readyMs)} ms`);
-
-  // Its three networks are over the wasm heap, so the engine runs them one at a time there (docs/real-size.md).
-  // wasm first: SwiftShader takes minutes per real-size UNet step.
-  await chooseBackend('CPU (wasm)');
-  const wasm = await image();
-  recordMetric({ name: `seconds per UNet step, wasm (${arch})`, value: wasm.unetStepSeconds, unit: 's', target: 'report', met: true, conditions });
-  step(`${arch}: generated on wasm`);
-
-  await chooseBackend('WebGPU');
   const webgpu = await image();
   recordMetric({ name: `seconds per UNet step, WebGPU (SwiftShader) (${arch})`, value: webgpu.unetStepSeconds, unit: 's', target: 'report', met: true, conditions });
   step(`${arch}: generated on WebGPU`);
-  const diff = maxChannelDiff(webgpu.pixels, wasm.pixels);
-  console.log(`${arch}: WebGPU vs wasm max channel diff ${diff}, ${(fractionDifferent(webgpu.pixels, wasm.pixels, 2) * 100).toFixed(2)}% of pixels off by more than 2/255`);
-  expect(diff, `WebGPU and wasm agree within ${AGREE.maxChannelDiff}/255`).toBeLessThanOrEqual(AGREE.maxChannelDiff);
 
-  const crashed = await imageThroughGpuCrash();
-  expect(maxChannelDiff(crashed.pixels, webgpu.pixels), 'the recovered job ends on the same image').toBe(0);
-  const { recovery } = crashed;
-  const warmMs = readyMs + webgpu.firstStepMs;
-  const recoveryMs = recovery.workerStartMs + recovery.loadMs + recovery.resumeMs;
-  recordMetric({
-    name: `recovery to first resumed step / warm start to first step (${arch}, WebGPU)`,
-    value: recoveryMs / warmMs,
-    unit: 'x',
-    target: 'report (#11: < 1.3)',
-    met: true,
-    conditions: {
-      ...conditions,
-      fault: 'GPU-process crash after step 1',
-      recoveryMs: Math.round(recoveryMs),
-      warmStartMs: Math.round(warmMs),
-      workerStartMs: Math.round(recovery.workerStartMs),
-      sessionsMs: Math.round(recovery.loadMs),
-      resumeMs: Math.round(recovery.resumeMs),
-      totalWithBackoffMs: Math.round(recovery.totalMs),
-    },
-  });
-  step(`${arch}: recovered from a GPU-process crash`);
+  if (benchmarks) {
+    const crashed = await imageThroughGpuCrash();
+    expect(maxChannelDiff(crashed.pixels, webgpu.pixels), 'the recovered job ends on the same image').toBe(0);
+    step(`${arch}: recovered from a GPU-process crash`);
+
+    // A warm start: a new browser on the same profile, the model only in IndexedDB.
+    await context.close();
+    await launch();
+    await recordReady(page);
+    await page.goto('/');
+    await ready();
+    await expect(page.getByTestId('load-status')).toHaveAttribute('data-from', 'indexeddb');
+    await expect(page.getByTestId('model')).toContainText(manifest.name);
+    const readyMs = await readyAtMs(page);
+    const networks = await page.getByTestId('load-status').locator('li').evaluateAll((items) =>
+      items.map((item) => ({ ms: Number(item.getAttribute('data-ms')), readMs: Number(item.getAttribute('data-read-ms')) })),
+    );
+    const sessionsMs = networks.reduce((sum, network) => sum + network.ms - network.readMs, 0);
+    const rawRead = await rawIdbReadMs(page, manifest.id);
+    recordMetric({
+      name: `warm start to Ready / (raw IndexedDB read + session creation) (${arch}, WebGPU)`,
+      value: readyMs / (rawRead.ms + sessionsMs),
+      unit: 'x',
+      target: '< 1.2',
+      met: readyMs / (rawRead.ms + sessionsMs) < 1.2,
+      conditions: { ...conditions, readyMs: Math.round(readyMs), rawIdbReadMs: Math.round(rawRead.ms), sessionsMs: Math.round(sessionsMs), appReadMs: Math.round(networks.reduce((sum, network) => sum + network.readMs, 0)) },
+    });
+    step(`${arch}: warm start ${Math.round(readyMs)} ms`);
+
+    const { recovery } = crashed;
+    // A warm start to the first step: the same browser start, then what the first step took after the crash-free run's Generate.
+    const warmMs = readyMs + webgpu.firstStepMs;
+    const recoveryMs = recovery.workerStartMs + recovery.loadMs + recovery.resumeMs;
+    recordMetric({
+      name: `recovery to first resumed step / warm start to first step (${arch}, WebGPU)`,
+      value: recoveryMs / warmMs,
+      unit: 'x',
+      target: 'report (#11: < 1.3)',
+      met: true,
+      conditions: {
+        ...conditions,
+        fault: 'GPU process killed after step 1',
+        recoveryMs: Math.round(recoveryMs),
+        warmStartMs: Math.round(warmMs),
+        workerStartMs: Math.round(recovery.workerStartMs),
+        sessionsMs: Math.round(recovery.loadMs),
+        resumeMs: Math.round(recovery.resumeMs),
+        totalWithBackoffMs: Math.round(recovery.totalMs),
+      },
+    });
+  }
 
   // A fresh worker in low-memory mode, so the tally's peak is this mode's alone.
   await page.getByLabel('Low-memory mode').check();
@@ -245,6 +245,17 @@ async function provesFp32(arch: 'sd-turbo' | 'lcm'): Promise<void> {
   });
   expect(peak, 'low-memory mode holds little more than its largest network').toBeLessThanOrEqual(1.15 * largest);
   await page.getByLabel('Low-memory mode').uncheck();
+  step(`${arch}: generated in low-memory mode`);
+
+  // Its three networks are over the wasm heap, so the engine runs them one at a time there (docs/real-size.md).
+  await chooseBackend('CPU (wasm)');
+  const wasm = await image();
+  recordMetric({ name: `seconds per UNet step, wasm (${arch})`, value: wasm.unetStepSeconds, unit: 's', target: 'report', met: true, conditions });
+  step(`${arch}: generated on wasm`);
+  const diff = maxChannelDiff(webgpu.pixels, wasm.pixels);
+  console.log(`${arch}: WebGPU vs wasm max channel diff ${diff}, ${(fractionDifferent(webgpu.pixels, wasm.pixels, 2) * 100).toFixed(2)}% of pixels off by more than 2/255`);
+  expect(diff, `WebGPU and wasm agree within ${AGREE.maxChannelDiff}/255`).toBeLessThanOrEqual(AGREE.maxChannelDiff);
+
   // The store holds 5 GB; the next model needs the room.
   await use('Tiny test model');
   await card(manifest.name).getByRole('button', { name: `Delete ${manifest.name}` }).click();
@@ -252,11 +263,11 @@ async function provesFp32(arch: 'sd-turbo' | 'lcm'): Promise<void> {
 }
 
 test('the fp32 SD-Turbo-shape model (5.0 GB, UNet weights 3.46 GB in external data) downloads, loads and generates on WebGPU and wasm', async () => {
-  await provesFp32('sd-turbo');
+  await provesFp32('sd-turbo', true);
 });
 
 test('the fp32 LCM-shape model (UNet weights 3.44 GB in external data, timestep_cond) does the same', async () => {
-  await provesFp32('lcm');
+  await provesFp32('lcm', false);
 });
 
 test('fp16 models: refused before the download on WebGPU without shader-f16, with the reason', async () => {

@@ -14,10 +14,12 @@ import type { MemoryOptions } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
 
 /** How a worker misbehaves in its first job: after the first step (`bad-checkpoint`: at once, when resuming). */
-export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'bad-checkpoint' | undefined;
+export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'slow-steps' | 'bad-checkpoint' | undefined;
 
 export const STEPS = 4;
-export const fakeSource = (id = 'tiny'): ModelSource => ({ kind: 'url', baseUrl: 'x', manifest: { id } }) as unknown as ModelSource;
+/** A model with a 1 MB UNet: its steps get the supervisor's fixed allowances. */
+export const fakeSource = (id = 'tiny'): ModelSource =>
+  ({ kind: 'url', baseUrl: 'x', manifest: { id, precision: 'fp32', files: [{ path: 'unet/model.onnx', size: 1e6, sha256: '' }] } }) as unknown as ModelSource;
 export const fakeInfo: EngineInfo = { backend: 'wasm', ortVersion: 't', crossOriginIsolated: false, threads: 1 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -72,7 +74,10 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
         const first = (resume?.step ?? 0) + 1;
         for (let step = first; step <= STEPS; step++) {
           const checkpoint = fakeCheckpoint(job.id, step);
-          onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs: 1, previewing: false, checkpoint });
+          // Real-size steps on a slow device: each takes as long as the first (compiling) one, 300 ms, past the stall floor.
+          const stepMs = fault === 'slow-steps' ? 300 : 1;
+          if (fault === 'slow-steps' && step > first) await sleep(stepMs);
+          onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs, previewing: false, checkpoint });
           if (step === first && fault === 'crash') crash('The engine crashed (boom).');
           if (step === first && fault === 'lose-device') lose();
           if (step === 2 && fault === 'slow-swap') {

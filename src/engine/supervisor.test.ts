@@ -6,7 +6,7 @@ import { fakeSource, fakeWorkers, type Fault } from './fake-workers.ts';
 import { REASONS, Supervisor, type SupervisorEvent } from './supervisor.ts';
 
 const source = fakeSource();
-const job = { id: 'job', modelId: 'tiny', settings: { steps: 4 }, createdAt: 0 } as unknown as Job;
+const job = { id: 'job', modelId: 'tiny', settings: { steps: 4, width: 64, height: 64, guidance: 0 }, createdAt: 0 } as unknown as Job;
 
 function supervise(faults: Fault[], memory: MemoryOptions = { lowMemory: false, residentModels: 1 }, firstStepMs = 200) {
   const workers = fakeWorkers(faults);
@@ -55,6 +55,12 @@ describe('Supervisor', () => {
 
   it('gives a network that low-memory mode creates mid-job the first-step allowance, not the stall floor', async () => {
     const { supervisor, workers } = supervise(['slow-swap'], undefined, 2000);
+    await supervisor.run(job, source, () => {});
+    expect(workers.terminated()).toBe(0);
+  });
+
+  it('holds a step after the first to twice the first, not to the stall floor', async () => {
+    const { supervisor, workers } = supervise(['slow-steps']);
     await supervisor.run(job, source, () => {});
     expect(workers.terminated()).toBe(0);
   });

@@ -8,6 +8,7 @@ import type { Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
 import { DEFAULT_PREVIEW_EVERY, type MemoryOptions, type PreviewEvery } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
+import { firstStepAllowanceMs, laterStepAllowanceMs, processorOf, stepWork } from './step-allowance.ts';
 
 /** What the supervisor tells the UI about the engine's life. */
 export type SupervisorEvent =
@@ -32,7 +33,7 @@ export interface SupervisorOptions {
   maxRestarts?: number;
   /** First back-off delay; it doubles on each further restart. */
   backoffMs?: number;
-  /** How long the first step after a start may take: it compiles shaders. */
+  /** How long the first step after a start may take on a GPU at SD 1.5's 512x512 work: it compiles shaders (scaled by src/engine/step-allowance.ts). */
   firstStepMs?: number;
   /** The least time without progress that counts as a hang, however fast earlier steps were. */
   stallFloorMs?: number;
@@ -161,7 +162,7 @@ export class Supervisor {
             });
           }
           if (options.signal?.aborted) throw new CancelledError();
-          const watchdog = this.#watch();
+          const watchdog = this.#watch(firstStepAllowanceMs(stepWork(job, source.manifest), processorOf(this.#info), this.#options.firstStepMs));
           const relay = (progress: Progress) => {
             watchdog.kick(progress);
             if (progress.phase === 'denoise') checkpoint = progress.checkpoint;
@@ -207,12 +208,15 @@ export class Supervisor {
   /**
    * A hang detector driven by progress: the worker may legitimately block for a
    * whole step on wasm, so pings prove nothing; a step far slower than its
-   * peers does.
+   * peers does. The first step and the first decode compile shaders, and a
+   * network low-memory mode creates mid-job reads its weights first: those get
+   * `firstAllowedMs` (src/engine/step-allowance.ts).
    */
-  #watch(): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
-    const { firstStepMs, stallFloorMs } = this.#options;
+  #watch(firstAllowedMs: number): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
+    const { stallFloorMs } = this.#options;
     let last = performance.now();
-    let longestStep = 0;
+    let firstStep = 0;
+    let slowestLaterStep = 0;
     let steps = 0;
     // A preview decoder can be slower than a step (on SwiftShader, many times): its runs widen the allowance too.
     let longestPreview = 0;
@@ -223,7 +227,7 @@ export class Supervisor {
     let timer: ReturnType<typeof setInterval> | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setInterval(() => {
-        const allowed = compiling ? firstStepMs : Math.max(stallFloorMs, 10 * longestStep, 10 * longestPreview);
+        const allowed = compiling ? firstAllowedMs : Math.max(laterStepAllowanceMs(firstStep, slowestLaterStep, stallFloorMs), 10 * longestPreview);
         if (performance.now() - last > allowed) reject(new EngineDiedError(REASONS.hung));
       }, 250);
     });
@@ -233,15 +237,15 @@ export class Supervisor {
       kick(progress) {
         last = performance.now();
         if (progress.phase === 'denoise') {
-          // The first step after a start compiles shaders; it says nothing about how long a step takes.
-          if (steps > 0) longestStep = Math.max(longestStep, progress.stepMs);
+          if (steps === 0) firstStep = progress.stepMs;
+          else slowestLaterStep = Math.max(slowestLaterStep, progress.stepMs);
           steps++;
         }
         if (progress.phase === 'preview') {
           longestPreview = Math.max(longestPreview, progress.previewMs);
           previews++;
         }
-        // So does a network that low-memory mode creates mid-job, and it reads the weights first; and the first preview.
+        // The first preview compiles the preview decoder's shaders as well.
         compiling =
           steps === 0 ||
           progress.phase === 'swap' ||

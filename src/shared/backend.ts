@@ -11,6 +11,8 @@ export interface AdapterSummary {
   vendor: string;
   architecture: string;
   description: string;
+  /** A software adapter (SwiftShader): WebGPU computed on the CPU, far slower than a GPU. */
+  isFallbackAdapter: boolean;
   features: string[];
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;

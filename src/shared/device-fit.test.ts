@@ -12,6 +12,7 @@ const gpu = (change: Partial<AdapterSummary> = {}): AdapterSummary => ({
   vendor: 'test',
   architecture: '',
   description: '',
+  isFallbackAdapter: false,
   features: ['shader-f16'],
   maxBufferSize: 2048 * MiB,
   maxStorageBufferBindingSize: 2048 * MiB,

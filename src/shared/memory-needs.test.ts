@@ -11,7 +11,7 @@ const sd15 = memoryNeeds([
   { path: 'vae_decoder/model.onnx', bytes: 99e6 },
   { path: 'tokenizer/vocab.json', bytes: 1e6 },
 ]);
-const adapter = (maxBufferSize: number): AdapterSummary => ({ vendor: 'v', architecture: 'a', description: '', features: [], maxBufferSize, maxStorageBufferBindingSize: maxBufferSize });
+const adapter = (maxBufferSize: number): AdapterSummary => ({ vendor: 'v', architecture: 'a', description: '', isFallbackAdapter: false, features: [], maxBufferSize, maxStorageBufferBindingSize: maxBufferSize });
 
 describe('memory needs', () => {
   it('sums each network with its external data, ignoring other files', () => {

@@ -9,7 +9,7 @@ describe('diagnostics report', () => {
         ortVersion: '1.30.0',
         crossOriginIsolated: true,
         threads: 4,
-        adapter: { vendor: 'google', architecture: 'swiftshader', description: '', features: ['shader-f16'], maxBufferSize: 1024, maxStorageBufferBindingSize: 512 },
+        adapter: { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true, features: ['shader-f16'], maxBufferSize: 1024, maxStorageBufferBindingSize: 512 },
       },
       modelName: 'Tiny test model',
       userAgent: 'UA',

@@ -41,6 +41,7 @@ export async function acquireDevice(): Promise<DeviceResult> {
         vendor: adapter.info.vendor,
         architecture: adapter.info.architecture,
         description: adapter.info.description,
+        isFallbackAdapter: adapter.info.isFallbackAdapter,
         features: [...adapter.features].sort(),
         maxBufferSize: adapter.limits.maxBufferSize,
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
