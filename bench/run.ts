@@ -1,7 +1,13 @@
-/** `npm run bench`: measures against the built app in Chromium; writes BENCHMARKS.md and bench/results.json. */
+/**
+ * `npm run bench`: measures against the built app in Chromium; writes
+ * BENCHMARKS.md and bench/results.json. `tsx bench/run.ts download` (after the
+ * builds) runs only the pieces named and prints them: a partial run does not
+ * replace the full run's table.
+ */
 import { chromium } from '@playwright/test';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { serve } from '../scripts/serve.ts';
+import { download } from './download.ts';
 import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
 import { previewCost } from './preview.ts';
@@ -17,16 +23,27 @@ const e2eServer = await serve({ dir: 'dist-e2e', port: E2E_PORT, isolate: true }
 const browser = await chromium.launch({ executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS] });
 try {
   const baseURL = `http://127.0.0.1:${PORT}/`;
-  const metrics = [
-    ...(await pipelineOverhead(browser, baseURL)),
-    ...(await previewCost(browser, baseURL)),
-    ...(await recovery(browser, `http://127.0.0.1:${E2E_PORT}/`)),
-    // Launch browsers of their own: one restarts on a profile to start warm, one exposes gc().
-    ...(await warmStart(baseURL)),
-    ...(await memory(baseURL)),
-  ];
-  await writeReport(metrics, { browser: `Chromium ${browser.version()}`, machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores` });
-  for (const metric of metrics) console.log(`${metric.name}: ${metric.value.toFixed(3)} ${metric.unit} (target ${metric.target})`);
+  const pieces = {
+    pipelineOverhead: () => pipelineOverhead(browser, baseURL),
+    previewCost: () => previewCost(browser, baseURL),
+    recovery: () => recovery(browser, `http://127.0.0.1:${E2E_PORT}/`),
+    // Launch browsers of their own: profiles on disk (one restarts to start warm), one exposes gc().
+    warmStart: () => warmStart(baseURL),
+    download: () => download(baseURL),
+    memory: () => memory(baseURL),
+  };
+  const named = process.argv.slice(2);
+  const unknown = named.filter((name) => !Object.hasOwn(pieces, name));
+  if (unknown.length > 0) throw new Error(`no bench piece ${unknown.join(', ')}; there are ${Object.keys(pieces).join(', ')}`);
+  const metrics = [];
+  for (const [name, measure] of Object.entries(pieces)) if (named.length === 0 || named.includes(name)) metrics.push(...(await measure()));
+  if (named.length === 0) {
+    await writeReport(metrics, { browser: `Chromium ${browser.version()}`, machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores` });
+  }
+  for (const metric of metrics) {
+    const conditions = named.length === 0 ? '' : ` ${JSON.stringify(metric.conditions)}`;
+    console.log(`${metric.name}: ${metric.value.toFixed(3)} ${metric.unit} (target ${metric.target})${conditions}`);
+  }
 } finally {
   await browser.close();
   server.close();

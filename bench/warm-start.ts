@@ -1,22 +1,18 @@
-import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startModelServer } from '../e2e/model-server.ts';
 import { chromiumProcesses, residentBytes } from '../e2e/processes.ts';
-import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
+import { portFor } from '../playwright.config.ts';
+import { rawIdbReadMs, readyAtMs, recordReady } from './baselines.ts';
 import { writeBigModel } from './big-model.ts';
+import { launch } from './launch.ts';
 import type { Metric } from './report.ts';
-import { rawFetchBytesPerSecond, rawIdbReadMs, readyAtMs, recordReady } from './baselines.ts';
 
 const MODEL_PORT = portFor(4337);
 // Loading 1 GiB on SwiftShader takes a while; every wait in this bench allows 10 minutes.
 const patient = expect.configure({ timeout: 600_000 });
-
-async function launch(profile: string, baseURL: string): Promise<[BrowserContext, Page]> {
-  const context = await chromium.launchPersistentContext(profile, { executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS], baseURL });
-  return [context, context.pages()[0] ?? (await context.newPage())];
-}
 
 /** Peak resident memory per process type of the profile's Chromium, sampled every 20 ms until stopped. */
 function samplePeaks(profile: string): { stop(): Record<string, number> } {
@@ -53,14 +49,11 @@ export async function warmStart(baseURL: string): Promise<Metric[]> {
     await page.goto('/');
     await patient(page.getByTestId('engine-state')).toHaveText('Ready');
     const idleRenderer = rendererBytes(profile);
-    const rawBytesPerSecond = await rawFetchBytesPerSecond(page, [`${server.url}m/${manifest.id}/unet/model.onnx_data`]);
     await page.getByRole('button', { name: 'Models', exact: true }).click();
     await page.getByLabel('Manifest URL').fill(server.manifestUrl(manifest.id));
     await page.getByRole('button', { name: 'Add by URL' }).click();
-    const downloadStarted = Date.now();
     await card(page).getByRole('button', { name: `Download ${name}` }).click();
     await patient(card(page).getByTestId('model-state')).toHaveText('cached on this device');
-    const storeBytesPerSecond = totalBytes / ((Date.now() - downloadStarted) / 1000);
     await card(page).getByRole('button', { name: `Use ${name}` }).click();
     await patient(page.getByTestId('model')).toContainText(name);
     await patient(page.getByTestId('engine-state')).toHaveText('Ready');
@@ -114,14 +107,6 @@ export async function warmStart(baseURL: string): Promise<Metric[]> {
           peakGpuProcessRssMiB: Math.round((peaks['gpu-process'] ?? 0) / 2 ** 20),
           measure: 'renderer RSS (/proc) minus the idle app with the built-in model',
         },
-      },
-      {
-        name: 'download-to-store throughput / raw fetch throughput',
-        value: storeBytesPerSecond / rawBytesPerSecond,
-        unit: 'x',
-        target: 'report',
-        met: true,
-        conditions: { ...conditions, storeMBps: Math.round(storeBytesPerSecond / 1e6), rawFetchMBps: Math.round(rawBytesPerSecond / 1e6), server: 'local Node http, same machine' },
       },
     ];
   } finally {

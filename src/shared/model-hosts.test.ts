@@ -6,7 +6,7 @@ import { addedOrigins, addOrigin, isBuiltInHost, storeWorkerPolicy } from './mod
 describe('model hosts', () => {
   it('allows the app, the catalog and the added origins, nothing else', () =>
     expect(storeWorkerPolicy(['http://127.0.0.1:4332'])).toBe(
-      "default-src 'none'; script-src 'self'; connect-src 'self' https://huggingface.co https://*.huggingface.co https://*.hf.co http://127.0.0.1:4332",
+      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' https://huggingface.co https://*.huggingface.co https://*.hf.co http://127.0.0.1:4332",
     ));
 
   it.each([

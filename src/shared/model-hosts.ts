@@ -17,9 +17,12 @@ const KEY = 'origins';
 // Its own database: idb-keyval cannot add a store to an existing one.
 const defaultStore = () => createStore('hearth-model-hosts', 'hosts');
 
-/** The policy of the store worker: its own scripts, and fetches only to the app, the catalog and `origins`. */
+/**
+ * The policy of the store worker: its own scripts, WebAssembly (its SHA-256 is
+ * hash-wasm's), and fetches only to the app, the catalog and `origins`.
+ */
 export function storeWorkerPolicy(origins: readonly string[]): string {
-  return ["default-src 'none'", "script-src 'self'", `connect-src 'self' ${[...CATALOG_HOSTS, ...origins].join(' ')}`].join('; ');
+  return ["default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", `connect-src 'self' ${[...CATALOG_HOSTS, ...origins].join(' ')}`].join('; ');
 }
 
 /** Whether the store worker may fetch `url` without an added origin: the app's own, or a catalog host. */

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { CancelledError, DownloadError, IntegrityError, QuotaError, StorageLostError, StorageRefusedError } from '../../src/shared/errors.ts';
 import type { ModelFile } from '../../src/shared/model.ts';
 import { downloadFile, downloadModel, type DownloadProgress, type RemoteModel } from './downloader.ts';
@@ -217,28 +217,17 @@ describe('downloadModel', () => {
 
   it('turns the browser refusing a write, under an estimate that showed room, into StorageRefusedError with what is stored and still needed, keeping it', async () => {
     const { store } = fresh();
-    let appends = 0;
-    const filling: ModelStore = {
-      ...store,
-      async beginFile(modelId, spec) {
-        const writer = await store.beginFile(modelId, spec);
-        return {
-          chunkSize: writer.chunkSize,
-          get offset() {
-            return writer.offset;
-          },
-          async append(parts) {
-            if (++appends === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-            await writer.append(parts);
-          },
-          restart: () => writer.restart(),
-          finish: () => writer.finish(),
-        };
-      },
-    };
+    // The third chunk's store is refused while the download goes on filling the next.
+    let chunkPuts = 0;
+    const put = IDBObjectStore.prototype.put;
+    const refusing = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value, key) {
+      if (value instanceof Blob && ++chunkPuts === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.call(this, value, key);
+    });
+    onTestFinished(() => refusing.mockRestore());
     // Chromium's fixed estimate: usage + 10 GiB, whatever it enforces.
     const estimate = async () => ({ quota: 123 + 10 * 2 ** 30, usage: 123 });
-    const download = downloadModel(source('sd', files), filling, { fetch: serve(served).fetch, estimate });
+    const download = downloadModel(source('sd', files), store, { fetch: serve(served).fetch, estimate });
     await expect(download).rejects.toBeInstanceOf(StorageRefusedError);
     await expect(download).rejects.toMatchObject({ storedBytes: 700 + 1024, neededBytes: 4200 - 700 - 1024, modelBytes: 4200 });
     expect(await store.usage(), 'the text encoder and the first UNet chunk stay').toEqual(new Map([['sd', 700 + 1024]]));
@@ -248,7 +237,7 @@ describe('downloadModel', () => {
     const { store } = fresh();
     const server = serve(served, { 'unet/model.onnx': { drops: [2100] } });
     await downloadModel(source('sd', files), store, { fetch: server.fetch, retries: 0, estimate: roomy }).catch(() => undefined);
-    // Going on from stored chunks reads them back to resume the hash; that read fails.
+    // Going on from stored chunks reads them back when their hash state cannot be loaded; that read fails.
     const losing: ModelStore = {
       ...store,
       beginFile: async () => {

@@ -64,7 +64,13 @@ export async function downloadFile(
       if (offset !== file.size) await transfer(url, file.path, writer, report, options);
       return await writer.finish();
     } catch (error) {
+      // The chunk being stored may still land; the next try goes on after it, and its failure outweighs the network's.
+      const storeFailure = await writer.rewind().then(
+        () => undefined,
+        (storeError: unknown) => storeError,
+      );
       if (signal?.aborted) throw new CancelledError();
+      if (storeFailure !== undefined) throw storeFailure;
       failures = writer.offset > offset ? 1 : failures + 1; // A stored chunk ends a run of failures.
       if (!(error instanceof DownloadError && isTransient(error)) || failures > retries) throw error;
       await sleep(retryDelayMs * 2 ** (failures - 1), signal);
@@ -164,7 +170,7 @@ async function transfer(
   await storeBody(response.body, path, writer, report);
 }
 
-/** Cuts a body in chunks of `writer.chunkSize` bytes, kept as the parts that arrived until stored. */
+/** Hands the body to the writer piece by piece, as it arrives, so hashing keeps pace with the network. */
 async function storeBody(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
   path: string,
@@ -172,28 +178,15 @@ async function storeBody(
   report: (position: number) => void,
 ): Promise<void> {
   const reader = body.getReader();
-  let parts: Uint8Array<ArrayBuffer>[] = [];
-  let buffered = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read().catch((error: unknown) => {
         throw new DownloadError(path, reason(error));
       });
       if (done) break;
-      for (let piece = value; piece.length > 0; ) {
-        const take = Math.min(piece.length, writer.chunkSize - buffered);
-        parts.push(piece.subarray(0, take));
-        buffered += take;
-        piece = piece.subarray(take);
-        if (buffered === writer.chunkSize) {
-          await writer.append(parts);
-          parts = [];
-          buffered = 0;
-        }
-      }
-      report(writer.offset + buffered);
+      await writer.write(value);
+      report(writer.received);
     }
-    if (buffered > 0) await writer.append(parts);
   } catch (error) {
     // The body may already have failed; cancelling it then rejects as well.
     await reader.cancel().catch(() => undefined);

@@ -71,10 +71,16 @@ async function plan(folder: string, picked: Map<string, File>): Promise<{ manife
 /** Stores one picked file chunk by chunk; the store checks its hash when the manifest gave one. */
 async function storeFile(store: ModelStore, modelId: string, spec: FileSpec, file: File): Promise<void> {
   const writer = await store.beginFile(modelId, spec);
-  for (let offset = writer.offset; offset < file.size; offset += writer.chunkSize) {
-    await writer.append([new Uint8Array(await file.slice(offset, offset + writer.chunkSize).arrayBuffer())]);
+  try {
+    for (let offset = writer.offset; offset < file.size; offset += writer.chunkSize) {
+      await writer.write(new Uint8Array(await file.slice(offset, offset + writer.chunkSize).arrayBuffer()));
+    }
+    await writer.finish();
+  } catch (error) {
+    // The chunk still being stored lands first, so removing what the import stored removes it too.
+    await writer.rewind().catch(() => undefined);
+    throw error;
   }
-  await writer.finish();
 }
 
 /**

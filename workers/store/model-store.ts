@@ -10,9 +10,12 @@
  * are deleted. A crash leaves at most chunks that no record counts (`cleanUp`
  * removes them), and a file is visible (`complete`) only once every chunk is in
  * and its SHA-256 matched.
+ *
+ * SHA-256 is hash-wasm's WebAssembly one: twice noble's JavaScript one, and its
+ * state can be saved with each chunk's record, so a resume after a reload need
+ * not read the stored chunks back (docs/storage.md, "Downloads").
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { createSHA256, type IHasher } from 'hash-wasm';
 import { createStore, del, delMany, get, keys, promisifyRequest, set, values, type UseStore } from 'idb-keyval';
 import { IntegrityError, ModelFileError, StoredFileReadError } from '../../src/shared/errors.ts';
 import type { ModelFile } from '../../src/shared/model.ts';
@@ -38,6 +41,8 @@ export interface FileRecord {
   chunks: number;
   bytesWritten: number;
   complete: boolean;
+  /** A partial file's SHA-256 state after its stored chunks (hash-wasm's `save()`), to resume the hash from. */
+  hashState?: Uint8Array;
 }
 
 /** Stores one file chunk by chunk; made by `ModelStore.beginFile`. */
@@ -45,8 +50,18 @@ export interface FileWriter {
   readonly chunkSize: number;
   /** Bytes stored, a whole number of chunks: where a download goes on. */
   readonly offset: number;
-  /** Stores the next chunk, given as parts: `chunkSize` bytes, fewer only for the last. */
-  append(parts: Uint8Array<ArrayBuffer>[]): Promise<void>;
+  /** Bytes taken by `write` so far, stored or not yet. */
+  readonly received: number;
+  /**
+   * Takes the file's next bytes: hashes them at once and stores each whole
+   * chunk while the caller fills the next, so fetching, hashing and
+   * IndexedDB's writing overlap. Resolves when it can take more: at most one
+   * chunk is being stored and one filling. A store that failed rejects the
+   * next call that waits for it (`write` at a chunk's end, `rewind`, `finish`).
+   */
+  write(bytes: Uint8Array<ArrayBuffer>): Promise<void>;
+  /** Waits for the chunk being stored, then drops the bytes taken after `offset`, so the file goes on from there. */
+  rewind(): Promise<void>;
   /** Drops what was stored and starts the file over at offset 0. */
   restart(): Promise<void>;
   /** Checks size and SHA-256, then makes the file visible; on mismatch deletes it and throws `IntegrityError`. */
@@ -77,7 +92,6 @@ export interface ModelStore {
 }
 
 type ChunkKey = [modelId: string, path: string, index: number];
-type Hash = ReturnType<typeof sha256.create>;
 
 /** Opens the model store; tests pass their own database name and a small chunk size. */
 export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHUNK_SIZE } = {}): ModelStore {
@@ -132,8 +146,8 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
   }
 
   /** Hashes the stored chunks again, one at a time; `undefined` when one is gone. */
-  async function rehash(file: FileRecord): Promise<Hash | undefined> {
-    const hash = sha256.create();
+  async function rehash(file: FileRecord): Promise<IHasher | undefined> {
+    const hash = await createSHA256();
     for (let index = 0; index < file.chunks; index++) {
       const blob = await get<Blob>([file.modelId, file.path, index], chunks);
       if (!blob) return undefined;
@@ -142,43 +156,108 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
     return hash;
   }
 
-  function writer(file: FileRecord, hash: Hash): FileWriter {
+  /** The hash of a partial file's stored chunks: its saved state, or, from a record without one that loads, the chunks read back. */
+  async function resumedHash(file: FileRecord): Promise<IHasher | undefined> {
+    if (file.hashState) {
+      const hash = await createSHA256();
+      try {
+        return hash.load(file.hashState);
+      } catch {
+        // Saved by another build of hash-wasm, which load() refuses.
+      }
+    }
+    return rehash(file);
+  }
+
+  function writer(file: FileRecord, hash: IHasher): FileWriter {
     const key = [file.modelId, file.path];
+    // The hash state after the stored chunks: where `rewind` goes back to.
+    let storedState = hash.save();
+    let parts: Uint8Array<ArrayBuffer>[] = [];
+    let filled = 0;
+    let received = file.bytesWritten;
+    let storing: Promise<void> = Promise.resolve();
+    /** Waits for the chunk being stored; its failure is thrown once, here. */
+    const settle = () => {
+      const pending = storing;
+      storing = Promise.resolve();
+      return pending;
+    };
     const fail = async (expected: string, actual: string) => {
+      await settle().catch(() => undefined);
       await discard(file.modelId, file.path);
       return new IntegrityError(file.path, expected, actual);
     };
+
+    /** The chunk before is stored first: chunks are stored in order, each before the record that counts it. */
+    async function store(chunk: Uint8Array<ArrayBuffer>[], length: number, state: Uint8Array): Promise<void> {
+      await set([...key, file.chunks], new Blob(chunk), chunks);
+      file = { ...file, chunks: file.chunks + 1, bytesWritten: file.bytesWritten + length, hashState: state };
+      await set(key, file, meta);
+      storedState = state;
+    }
+
+    /** Starts storing the filled chunk once the one before is in; its failure waits in `storing`. */
+    async function storeFilled(): Promise<void> {
+      await settle();
+      storing = store(parts, filled, hash.save());
+      // Handled where it is awaited; this only keeps it from counting as unhandled meanwhile.
+      storing.catch(() => undefined);
+      parts = [];
+      filled = 0;
+    }
+
     return {
       chunkSize: file.chunkSize,
       get offset() {
         return file.bytesWritten;
       },
-      async append(parts) {
-        const length = parts.reduce((sum, part) => sum + part.length, 0);
-        if (file.bytesWritten !== file.chunks * file.chunkSize || length > file.chunkSize) {
-          throw new Error(`${file.path}: chunk ${file.chunks} (${length} bytes) follows a short chunk or exceeds chunkSize`);
+      get received() {
+        return received;
+      },
+      async write(bytes) {
+        if (file.size !== undefined && received + bytes.length > file.size) {
+          throw await fail(`${file.size} bytes`, `at least ${received + bytes.length} bytes`);
         }
-        const written = file.bytesWritten + length;
-        if (file.size !== undefined && written > file.size) throw await fail(`${file.size} bytes`, `at least ${written} bytes`);
-        await set([...key, file.chunks], new Blob(parts), chunks);
-        file = { ...file, chunks: file.chunks + 1, bytesWritten: written };
-        await set(key, file, meta);
-        // Hashed only once stored, so the hash always covers exactly the stored chunks.
-        for (const part of parts) hash.update(part);
+        for (let piece = bytes; piece.length > 0; ) {
+          const part = piece.subarray(0, file.chunkSize - filled);
+          hash.update(part);
+          parts.push(part);
+          filled += part.length;
+          received += part.length;
+          piece = piece.subarray(part.length);
+          if (filled === file.chunkSize) await storeFilled();
+        }
+      },
+      async rewind() {
+        parts = [];
+        filled = 0;
+        try {
+          await settle();
+        } finally {
+          received = file.bytesWritten;
+          hash.load(storedState);
+        }
       },
       async restart() {
-        file = { ...file, chunks: 0, bytesWritten: 0, complete: false };
-        hash = sha256.create();
+        await settle().catch(() => undefined);
+        parts = [];
+        filled = 0;
+        received = 0;
+        file = { ...file, chunks: 0, bytesWritten: 0, complete: false, hashState: undefined };
+        storedState = hash.init().save();
         await set(key, file, meta);
         await deleteRange(chunks, fileRange(file.modelId, file.path));
       },
       async finish() {
-        const actual = bytesToHex(hash.digest());
+        if (filled > 0) await storeFilled();
+        await settle();
+        const actual = hash.digest('hex');
         if (file.size !== undefined && file.bytesWritten !== file.size) {
           throw await fail(`${file.size} bytes`, `${file.bytesWritten} bytes`);
         }
         if (file.sha256 !== undefined && actual !== file.sha256) throw await fail(`sha256 ${file.sha256}`, `sha256 ${actual}`);
-        file = { ...file, size: file.bytesWritten, sha256: actual, complete: true };
+        file = { ...file, size: file.bytesWritten, sha256: actual, complete: true, hashState: undefined };
         await set(key, file, meta);
       },
     };
@@ -205,10 +284,9 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
       };
       const old = await record(modelId, spec.path);
       const same = old && canResume(old) && old.size === wanted.size && old.sha256 === wanted.sha256;
-      // A reload lost the hash state (noble's SHA-256 cannot export it), so the stored chunks are read back once.
-      const hash = same ? await rehash(old) : undefined;
+      const hash = same ? await resumedHash(old) : undefined;
       if (old && hash) return writer(old, hash);
-      const fresh = writer(wanted, sha256.create());
+      const fresh = writer(wanted, await createSHA256());
       await fresh.restart();
       return fresh;
     },
@@ -217,7 +295,7 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
       const file = await record(modelId, path);
       if (!file?.complete) throw new ModelFileError(path, 'is not downloaded');
       const hash = await rehash(file);
-      const actual = hash && bytesToHex(hash.digest());
+      const actual = hash?.digest('hex');
       if (actual === file.sha256) return;
       await discard(modelId, path);
       throw new IntegrityError(path, `sha256 ${file.sha256}`, actual ? `sha256 ${actual}` : 'missing chunks');

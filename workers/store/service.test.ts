@@ -182,7 +182,7 @@ describe('store service: start, eviction, delete', () => {
     await api.download('m', () => {});
     const store = deps.openStore();
     const orphan = await store.beginFile('orphan', { path: 'x.bin' });
-    await orphan.append([new Uint8Array(10)]);
+    await orphan.write(new Uint8Array(10));
     await orphan.finish();
     // The browser deleting a chunk behind the app's back, as an eviction does.
     await del(['m', 'unet/model.onnx_data', 1], createStore(`${name}-chunks`, 'chunks'));
