@@ -1,12 +1,8 @@
 import { expect } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startModelServer } from '../e2e/model-server.ts';
+import { rmSync } from 'node:fs';
 import { portFor } from '../playwright.config.ts';
 import { rawFetchBytesPerSecond, rawIdbWriteBytesPerSecond } from './baselines.ts';
-import { writeBigModel } from './big-model.ts';
-import { launch } from './launch.ts';
+import { launch, serveOneGibModel } from './launch.ts';
 import type { Metric } from './report.ts';
 
 const MODEL_PORT = portFor(4338);
@@ -20,11 +16,7 @@ const patient = expect.configure({ timeout: 600_000 });
  * 64 MiB chunks in the page, in the same browser.
  */
 export async function download(baseURL: string): Promise<Metric[]> {
-  const model = writeBigModel(join(tmpdir(), 'hearth-bench-1gib'));
-  const { manifest } = model;
-  const server = await startModelServer(MODEL_PORT);
-  server.add(manifest.id, model);
-  const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-profile-'));
+  const { manifest, server, profile } = await serveOneGibModel(MODEL_PORT);
   const name = manifest.name;
   const totalBytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
   const largest = manifest.files.reduce((a, b) => (b.size > a.size ? b : a));

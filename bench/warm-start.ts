@@ -1,13 +1,9 @@
 import { expect, type Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startModelServer } from '../e2e/model-server.ts';
+import { rmSync } from 'node:fs';
 import { chromiumProcesses, residentBytes } from '../e2e/processes.ts';
 import { portFor } from '../playwright.config.ts';
 import { rawIdbReadMs, readyAtMs, recordReady } from './baselines.ts';
-import { writeBigModel } from './big-model.ts';
-import { launch } from './launch.ts';
+import { launch, serveOneGibModel } from './launch.ts';
 import type { Metric } from './report.ts';
 
 const MODEL_PORT = portFor(4337);
@@ -32,14 +28,10 @@ const rendererBytes = (profile: string) => Math.max(...chromiumProcesses(profile
  * server into the store, then a browser restart on the same profile: time
  * from navigation to Ready against reading the same bytes from IndexedDB plus
  * creating the sessions; peak renderer memory during that load against the
- * largest component; download-to-store throughput against a plain fetch.
+ * largest component.
  */
 export async function warmStart(baseURL: string): Promise<Metric[]> {
-  const model = writeBigModel(join(tmpdir(), 'hearth-bench-1gib'));
-  const { manifest } = model;
-  const server = await startModelServer(MODEL_PORT);
-  server.add(manifest.id, model);
-  const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-profile-'));
+  const { manifest, server, profile } = await serveOneGibModel(MODEL_PORT);
   const name = manifest.name;
   const card = (page: Page) => page.getByRole('listitem', { name, exact: true });
   const unetBytes = manifest.files.filter((file) => file.path.startsWith('unet/')).reduce((sum, file) => sum + file.size, 0);
