@@ -109,6 +109,10 @@ describe.each(ARCHITECTURES.flatMap((arch) => (['fp32', 'fp16'] as const).map((p
       expect(pad).toBe(arch === 'sd-turbo' ? 0 : 49407);
     });
 
+    it('states its largest tensor, the token embedding, so a GPU that cannot bind it is refused before the download', () => {
+      expect(manifest.largestTensorBytes).toBe(49408 * architecture(arch, WIDTH_SCALE).textEncoder.width * (precision === 'fp16' ? 2 : 4));
+    });
+
     it('keeps the UNet weights in external data exactly where the full-size fp32 export does', () => {
       const data = manifest.files.find((file) => file.path === 'unet/model.onnx_data');
       expect(data?.externalData ?? false).toBe(precision === 'fp32');

@@ -80,7 +80,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       serialLoads(async () => {
         const rt = requireRuntime();
         const { id } = source.manifest;
-        const misfit = manifestMisfit(source.manifest, rt.backend, [...(rt.device?.features ?? [])]);
+        const misfit = manifestMisfit(source.manifest, rt.backend, rt.device && { features: [...rt.device.features], maxBufferSize: rt.device.limits.maxBufferSize, maxStorageBufferBindingSize: rt.device.limits.maxStorageBufferBindingSize });
         if (misfit) throw new UnsupportedModelError(source.manifest.name, misfit);
         // The wasm heap may hold each network but not all three: then one at a time (docs/real-size.md).
         const files = source.manifest.files.map((file) => ({ path: file.path, bytes: file.size }));

@@ -67,6 +67,7 @@ export function writeRealModel(outDir: string, options: RealModelOptions): Model
   for (const [path, contents] of Object.entries(tokenizerSettings(arch))) writeSmall(path, text.encode(contents));
   writeSmall('scheduler/scheduler_config.json', text.encode(jsonFile(SCHEDULER_CONFIGS[arch.id])));
   writeSmall('model_index.json', text.encode(jsonFile(modelIndex(arch.id))));
+  let largestTensorBytes = 0;
   for (const network of REQUIRED_NETWORKS) {
     // Seeds and graph names go by folder, as they did before the networks had one table: the same seed still writes the same bytes.
     const { folder } = NETWORKS[network];
@@ -74,9 +75,10 @@ export function writeRealModel(outDir: string, options: RealModelOptions): Model
     // A reduced-width instance keeps the real network's file layout, so tests exercise external data where users get it.
     const external = needsExternalData(buildNetwork(network, architecture(arch.id), precision));
     for (const file of writeOnnx(g, folder, outDir, networkPath(network), external)) record(file);
+    largestTensorBytes = Math.max(largestTensorBytes, ...g.weights().map((weight) => weight.byteLength));
   }
 
-  const manifest = realManifest(arch, precision, options.id ?? defaultModelId(arch.id, precision, widthScale), files);
+  const manifest = { ...realManifest(arch, precision, options.id ?? defaultModelId(arch.id, precision, widthScale), files), largestTensorBytes };
   // Written last: a folder with a hearth-model.json is complete (test:real's cache relies on it).
   writeFileSync(join(outDir, 'hearth-model.json'), jsonFile(manifest));
   return manifest;

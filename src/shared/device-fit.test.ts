@@ -47,16 +47,25 @@ describe('device fit', () => {
 
   it('refuses wasm with the numbers when one network alone is over the heap', () => {
     const big = [{ path: 'unet/model.onnx_data', bytes: WASM_WEIGHT_LIMIT + 1 }];
-    expect(manifestMisfit(asManifest(big), 'wasm', [])).toBe(
+    expect(manifestMisfit(asManifest(big), 'wasm', undefined)).toBe(
       'its UNet alone needs 3.76 GB for its weights, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
     );
-    expect(manifestMisfit(asManifest(big), 'webgpu', []), 'WebGPU keeps weights in GPU buffers, not the wasm heap').toBeUndefined();
+    expect(manifestMisfit(asManifest(big), 'webgpu', gpu({ features: [] })), 'WebGPU keeps weights in GPU buffers, not the wasm heap').toBeUndefined();
+  });
+
+  it('refuses a GPU whose buffers cannot hold the largest tensor a manifest states, with both numbers', () => {
+    const embedding = { ...asManifest(SD_TURBO_FP32), largestTensorBytes: 202_375_168 };
+    expect(manifestMisfit(embedding, 'webgpu', gpu({ maxStorageBufferBindingSize: 128 * MiB }))).toBe(
+      'needs a maxStorageBufferBindingSize of at least 202,375,168 bytes (193 MiB), but this GPU allows 134,217,728 bytes (128 MiB)',
+    );
+    expect(manifestMisfit(embedding, 'webgpu', gpu())).toBeUndefined();
+    expect(manifestMisfit(asManifest(SD_TURBO_FP32), 'webgpu', gpu({ maxStorageBufferBindingSize: 128 * MiB })), 'a manifest that states no tensor size is checked at load').toBeUndefined();
   });
 
   it('refuses fp16 on a GPU without shader-f16 and runs it on one that has it', () => {
-    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', [])).toBe('its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks');
-    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', ['shader-f16'])).toBeUndefined();
-    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'wasm', [])).toBe(
+    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', gpu({ features: [] }))).toBe('its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks');
+    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'webgpu', gpu())).toBeUndefined();
+    expect(manifestMisfit(asManifest(SD_TURBO_FP32, 'fp16'), 'wasm', undefined)).toBe(
       'its UNet alone needs 6.93 GB for its weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold; it needs WebGPU',
     );
   });

@@ -40,11 +40,15 @@ export function wasmFit(files: readonly { path: string; bytes: number }[], preci
   return { kind: 'all' };
 }
 
-/** Why `backend` (with these WebGPU features) cannot run the model at all, or `undefined` when it can. */
-export function manifestMisfit(manifest: Pick<ModelManifest, 'precision' | 'files'>, backend: Backend, gpuFeatures: readonly string[]): string | undefined {
+/** What of a WebGPU adapter decides whether a model's weights fit it. */
+export type GpuAbilities = Pick<AdapterSummary, 'features' | 'maxBufferSize' | 'maxStorageBufferBindingSize'>;
+
+/** Why `backend` (on this GPU, for WebGPU) cannot run the model at all, or `undefined` when it can. */
+export function manifestMisfit(manifest: Pick<ModelManifest, 'precision' | 'files' | 'largestTensorBytes'>, backend: Backend, gpu: GpuAbilities | undefined): string | undefined {
   if (backend === 'webgpu') {
-    const f16 = manifest.precision === 'fp16' && !gpuFeatures.includes('shader-f16');
-    return f16 ? 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks' : undefined;
+    if (manifest.precision === 'fp16' && !gpu?.features.includes('shader-f16')) return 'its fp16 weights need the WebGPU feature "shader-f16", which this GPU lacks';
+    const largest = manifest.largestTensorBytes;
+    return gpu && largest !== undefined ? gpuShortfall({ backends: ['webgpu'], features: [], minMaxBufferSize: largest, minStorageBufferBindingSize: largest }, gpu) : undefined;
   }
   const fit = wasmFit(manifest.files.map((file) => ({ path: file.path, bytes: file.size })), manifest.precision);
   return fit.kind === 'none' ? fit.reason : undefined;
@@ -77,7 +81,7 @@ export function pickVariant(entry: CatalogEntry, adapter: AdapterSummary | undef
   return { reason: misfits.join('; ') };
 }
 
-function gpuShortfall(needs: VariantRequirements, adapter: AdapterSummary): string | undefined {
+function gpuShortfall(needs: VariantRequirements, adapter: GpuAbilities): string | undefined {
   const problems = needs.features
     .filter((feature) => !adapter.features.includes(feature))
     .map((feature) => `needs the WebGPU feature ${feature}, which this GPU lacks`);

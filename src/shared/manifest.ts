@@ -17,6 +17,8 @@ const isDescription = (value: unknown): value is string => typeof value === 'str
 /** More files than any diffusers export has; a list longer than this is not a model. */
 const MAX_FILES = 1000;
 
+const optionalEntry = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+
 /** Checks a `hearth-model.json` and returns it typed; names the first bad field. */
 export function parseManifest(json: unknown, source = 'hearth-model.json'): ModelManifest {
   if (!isObject(json)) throw new ConfigError(source, '(file)', 'a JSON object');
@@ -51,6 +53,7 @@ export function parseManifest(json: unknown, source = 'hearth-model.json'): Mode
       guidance: field(`${source} defaults`, defaults, 'guidance', (v): v is number => typeof v === 'number' && v >= 0, 'a number >= 0'),
       scheduler: field(`${source} defaults`, defaults, 'scheduler', isSchedulerChoice, Object.keys(SCHEDULERS).join(', ')),
     },
+    ...optionalEntry('largestTensorBytes', optionalField(source, json, 'largestTensorBytes', isByteCount, 'a whole number of bytes')),
     sizes: {
       min: field(`${source} sizes`, sizes, 'min', isPositive, 'pixels'),
       max: field(`${source} sizes`, sizes, 'max', isPositive, 'pixels'),

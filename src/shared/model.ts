@@ -24,6 +24,13 @@ export interface ModelManifest {
   vaeScalingFactor: number;
   defaults: Pick<GenerationSettings, 'width' | 'height' | 'steps' | 'guidance' | 'scheduler'>;
   sizes: SizeRange;
+  /**
+   * Bytes of the model's largest weight tensor: the GPU must hold it in one
+   * buffer and bind it whole, so a GPU whose `maxBufferSize` or
+   * `maxStorageBufferBindingSize` is lower is refused before the download.
+   * Optional: a manifest without it is checked only when the model loads.
+   */
+  largestTensorBytes?: number;
 }
 
 /**

@@ -113,7 +113,7 @@ export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }:
   }
   for (const model of stored) {
     if (model.origin.kind === 'catalog') continue;
-    const unsupported = engine && manifestMisfit(model.manifest, engine.backend, engine.adapter?.features ?? []);
+    const unsupported = engine && manifestMisfit(model.manifest, engine.backend, engine.adapter);
     rows.push({ ...fromStore(model), unsupported, lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(model.manifest), budget) });
   }
   return rows;

@@ -216,7 +216,7 @@ class ModelsState {
         model = await store.call((s) => s.addFromCatalog(entry, choice.variant.id));
         this.#replace(model);
       }
-      const misfit = engine && manifestMisfit(model.manifest, engine.backend, engine.adapter?.features ?? []);
+      const misfit = engine && manifestMisfit(model.manifest, engine.backend, engine.adapter);
       if (misfit) throw new UnsupportedModelError(model.manifest.name, misfit);
       void requestPersistence().then(() => this.refreshStorage());
       const controller = new AbortController();
