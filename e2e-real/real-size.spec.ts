@@ -30,6 +30,8 @@ const IMAGE = { prompt: 'a lighthouse at dusk', seed: 3, width: 64, height: 64, 
  * and only where a value rounds across a step of the 8-bit output.
  */
 const AGREE = { maxChannelDiff: 8 };
+/** A real-size step on SwiftShader takes minutes on this machine; every wait allows the config's expect timeout. */
+const PATIENCE = 30 * 60_000;
 
 let server: ModelServer;
 let context: BrowserContext;
@@ -98,7 +100,7 @@ async function image(): Promise<{ pixels: number[]; unetStepSeconds: number; fir
   const before = await galleryImages(page).count();
   const started = Date.now();
   await page.getByRole('button', { name: 'Generate' }).click();
-  await waitForStep(page, 1);
+  await waitForStep(page, 1, PATIENCE);
   const firstStepMs = Date.now() - started;
   await expect(galleryImages(page)).toHaveCount(before + 1);
   await ready();
@@ -121,7 +123,7 @@ async function imageThroughGpuCrash(): Promise<{ pixels: number[]; recovery: Ext
   await fillForm(page, IMAGE);
   const before = await galleryImages(page).count();
   await page.getByRole('button', { name: 'Generate' }).click();
-  await waitForStep(page, 1);
+  await waitForStep(page, 1, PATIENCE);
   // The production build has no fault hook; killing the GPU process loses the worker's device as device.destroy() does.
   for (const gpu of chromiumProcesses(profile).filter((process) => process.type === 'gpu-process')) process.kill(gpu.pid, 'SIGKILL');
   await expect(galleryImages(page)).toHaveCount(before + 1);

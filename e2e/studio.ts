@@ -86,9 +86,9 @@ export const progressSeen = (page: Page): Promise<number[]> =>
   page.evaluate(() => (window as unknown as { __progress: number[] }).__progress.slice());
 
 /** Waits until the progress bar shows at least `step`. */
-export async function waitForStep(page: Page, step: number): Promise<void> {
+export async function waitForStep(page: Page, step: number, timeout?: number): Promise<void> {
   const bar = page.getByRole('progressbar', { name: 'Generation progress' });
-  await expect.poll(async () => Number((await bar.getAttribute('value').catch(() => null)) ?? -1)).toBeGreaterThanOrEqual(step);
+  await expect.poll(async () => Number((await bar.getAttribute('value').catch(() => null)) ?? -1), { timeout }).toBeGreaterThanOrEqual(step);
 }
 
 /** Arms a fault in the e2e build's worker (see workers/faults.ts). */
