@@ -9,7 +9,7 @@ import { armFault, fillForm, galleryImages, generate, newestPixels } from './stu
 const BUILT_IN = 'Tiny test model';
 const OTHER = 'Tiny test model 2';
 const SETTINGS = { prompt: 'a lighthouse at dusk', seed: 7, width: 64, height: 64, steps: 1 };
-const ALL_THREE = 'text encoder, UNet, VAE decoder';
+const ALL_NETWORKS = 'text encoder, UNet, VAE decoder, VAE encoder';
 
 let server: ModelServer;
 test.describe.configure({ mode: 'serial' });
@@ -59,7 +59,7 @@ test('switching between two models 20 times: each switch generates its own image
     expect(distinctColours(pixels), `switch ${switchNo} makes a picture`).toBeGreaterThan(16);
     if (!first.has(name)) first.set(name, pixels);
     else expect(pixels, `switch ${switchNo}: ${name} makes the same image as before`).toEqual(first.get(name));
-    await expect(resident(page), `switch ${switchNo}: only ${id} is resident`).toHaveText([`${id} (${ALL_THREE})`]);
+    await expect(resident(page), `switch ${switchNo}: only ${id} is resident`).toHaveText([`${id} (${ALL_NETWORKS})`]);
     bytes.push(await gpuBytes(page));
   }
   expect(fractionDifferent(first.get(OTHER)!, first.get(BUILT_IN)!), 'the two models make different images').toBeGreaterThan(0.2);
@@ -68,11 +68,11 @@ test('switching between two models 20 times: each switch generates its own image
 
   await page.getByLabel('Models kept loaded').selectOption('2');
   await use(page, OTHER);
-  await expect(resident(page), 'with two kept loaded the previous model stays, least recent last').toHaveText([`tiny-test-2 (${ALL_THREE})`, `tiny-test (${ALL_THREE})`]);
+  await expect(resident(page), 'with two kept loaded the previous model stays, least recent last').toHaveText([`tiny-test-2 (${ALL_NETWORKS})`, `tiny-test (${ALL_NETWORKS})`]);
   await use(page, BUILT_IN);
-  await expect(resident(page)).toHaveText([`tiny-test (${ALL_THREE})`, `tiny-test-2 (${ALL_THREE})`]);
+  await expect(resident(page)).toHaveText([`tiny-test (${ALL_NETWORKS})`, `tiny-test-2 (${ALL_NETWORKS})`]);
   await page.getByLabel('Models kept loaded').selectOption('1');
-  await expect(resident(page), 'going back to one evicts the other').toHaveText([`tiny-test (${ALL_THREE})`]);
+  await expect(resident(page), 'going back to one evicts the other').toHaveText([`tiny-test (${ALL_NETWORKS})`]);
 });
 
 test('low-memory mode makes the same image as normal mode holding one network at a time, and stays on after a reload', async ({ page }) => {
@@ -81,7 +81,7 @@ test('low-memory mode makes the same image as normal mode holding one network at
   await openDiagnostics(page);
   await generate(page, SETTINGS);
   const normal = await newestPixels(page);
-  await expect(resident(page)).toHaveText([`tiny-test (${ALL_THREE})`]);
+  await expect(resident(page)).toHaveText([`tiny-test (${ALL_NETWORKS})`]);
 
   await page.getByLabel('Low-memory mode').check();
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');

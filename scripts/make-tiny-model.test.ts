@@ -6,7 +6,7 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelManifest } from '../src/shared/model.ts';
-import { writeTinyModel } from './make-tiny-model.ts';
+import { tinyModelFiles, writeTinyModel } from './make-tiny-model.ts';
 import { createRng } from './tiny-model/random.ts';
 import { SEQ_LEN, TEXT_DIM } from './tiny-model/text-encoder.ts';
 
@@ -202,6 +202,7 @@ describe('make-tiny-model', () => {
         [['out_sample', FLOAT, ['batch', 4, 'height', 'width']]],
       ],
       vae_decoder: [[['latent_sample', FLOAT, ['batch', 4, 'height', 'width']]], [['sample', FLOAT, ['batch', 3, 'image_height', 'image_width']]]],
+      vae_encoder: [[['sample', FLOAT, ['batch', 3, 'height', 'width']]], [['latent_parameters', FLOAT, ['batch', 8, 'latent_height', 'latent_width']]]],
     };
     for (const [component, [inputs, outputs]] of Object.entries(expected)) {
       const model = load(component);
@@ -277,5 +278,30 @@ describe('make-tiny-model', () => {
     const catImage = await toImage(cat);
     expect(changedPixels(catImage, await toImage(await sample('a photo of a cat', 43, 4, 3)))).toBeGreaterThan(0.2);
     expect(changedPixels(catImage, await toImage(await sample('a blue house by the sea', 42, 4, 3)))).toBeGreaterThan(0.2);
+  });
+
+  it('vae encoder: an image becomes a mean and a small log-variance at 1/8 of its size', async () => {
+    const image = Float32Array.from(gaussian(4, 3 * 64 * 64), (v) => Math.tanh(v));
+    const out = await (await session('vae_encoder')).run({ sample: new ort.Tensor('float32', image, [1, 3, 64, 64]) });
+    expect(out.latent_parameters.dims).toEqual([1, 8, 8, 8]);
+    const data = out.latent_parameters.data as Float32Array;
+    const mean = describeLatents(data.subarray(0, 4 * 64));
+    const logvar = data.subarray(4 * 64);
+    expect(mean.std * 0.18215).toBeGreaterThan(0.2);
+    expect(logvar.every((v) => v < -2)).toBe(true);
+  });
+
+  it('inpainting unet: takes 9 channels and predicts noise for the first 4', async () => {
+    const unet = await ort.InferenceSession.create(tinyModelFiles(1, { inpainting: true }).get('unet/model.onnx')!);
+    const sample = gaussian(5, 9 * 8 * 8);
+    const text = await encodeText(['a photo of a cat']);
+    const run = async (input: Float32Array) =>
+      (await unet.run({ sample: new ort.Tensor('float32', input, [1, 9, 8, 8]), timestep: new ort.Tensor('int64', BigInt64Array.from([500n]), [1]), encoder_hidden_states: text })).out_sample;
+    const out = await run(sample);
+    expect(out.dims).toEqual([1, 4, 8, 8]);
+    const otherMask = sample.slice();
+    otherMask.fill(1, 4 * 64, 5 * 64);
+    expect(maxAbsDiff(out.data as Float32Array, (await run(otherMask)).data as Float32Array)).toBeGreaterThan(0.01);
+    await unet.release();
   });
 });

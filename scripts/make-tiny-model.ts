@@ -14,6 +14,7 @@ import { buildTextEncoder } from './tiny-model/text-encoder.ts';
 import { END_TOKEN, START_TOKEN, tokenizerFiles, trainMerges, vocabularyTokens } from './tiny-model/tokenizer.ts';
 import { buildUnet } from './tiny-model/unet.ts';
 import { buildVaeDecoder } from './tiny-model/vae-decoder.ts';
+import { buildVaeEncoder } from './tiny-model/vae-encoder.ts';
 
 /** Options for `writeTinyModel`; a different variant gives different weights. */
 export interface TinyModelOptions {
@@ -22,23 +23,31 @@ export interface TinyModelOptions {
   name?: string;
 }
 
-/**
- * Every file of the model except the manifest, keyed by path relative to the model folder.
- * `fixedTextLength` makes a UNet whose text input is fixed at that many tokens, like exports without long prompts.
- */
-export function tinyModelFiles(variant = 1, { fixedTextLength }: { fixedTextLength?: number } = {}): Map<string, Uint8Array> {
+/** Ways a test model differs from the built-in one. */
+export interface TinyModelShape {
+  /** A UNet whose text input is fixed at that many tokens, like exports without long prompts. */
+  fixedTextLength?: number;
+  /** A 9-channel inpainting UNet. */
+  inpainting?: boolean;
+  /** False leaves the VAE encoder out, like exports made for text to image only. */
+  vaeEncoder?: boolean;
+}
+
+/** Every file of the model except the manifest, keyed by path relative to the model folder. */
+export function tinyModelFiles(variant = 1, { fixedTextLength, inpainting = false, vaeEncoder = true }: TinyModelShape = {}): Map<string, Uint8Array> {
   const tokens = vocabularyTokens(trainMerges());
   const specials = [tokens.indexOf(START_TOKEN), tokens.indexOf(END_TOKEN)];
   const rng = (label: string) => createRng(seedFor(variant, label));
   const text = new TextEncoder();
   const files = new Map<string, Uint8Array>([
     ['text_encoder/model.onnx', buildTextEncoder(rng('text_encoder'), tokens.length, specials)],
-    ['unet/model.onnx', buildUnet(rng('unet'), fixedTextLength)],
+    ['unet/model.onnx', buildUnet(rng('unet'), fixedTextLength, { inpainting })],
     ['vae_decoder/model.onnx', buildVaeDecoder(rng('vae_decoder'))],
   ]);
+  if (vaeEncoder) files.set('vae_encoder/model.onnx', buildVaeEncoder(rng('vae_encoder')));
   for (const [path, contents] of Object.entries(tokenizerFiles())) files.set(path, text.encode(contents));
   files.set('scheduler/scheduler_config.json', text.encode(jsonFile(SCHEDULER_CONFIG)));
-  files.set('model_index.json', text.encode(jsonFile(MODEL_INDEX)));
+  files.set('model_index.json', text.encode(jsonFile(vaeEncoder ? { ...MODEL_INDEX, vae_encoder: ['diffusers', 'OnnxRuntimeModel'] } : MODEL_INDEX)));
   return files;
 }
 

@@ -6,7 +6,7 @@
 import type { LoadedModelFacts } from '../src/shared/engine-api.ts';
 import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { ModelSource } from '../src/shared/model.ts';
-import { NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../src/shared/networks.ts';
+import { modelNetworks, NETWORKS, networkPath, perNetwork, type NetworkName } from '../src/shared/networks.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import { externalDataOf, readModelBytes, readPreviewDecoder, readText } from './model-files.ts';
 import { loadTokenizer } from './model-tokenizer.ts';
@@ -17,13 +17,14 @@ import {
   allResident,
   createComponentSession,
   describeUnet,
+  describeVaeEncoder,
   keepOnGpu,
   oneAtATime,
   releaseSession,
   wrapSessions,
   type ComponentSessions,
   type RuntimeOptions,
-  type UnetInputs,
+  type SessionFacts,
 } from './runtime/components.ts';
 import { createPreviewDecoder, type LoadedPreviewDecoder } from './runtime/preview-decoder.ts';
 
@@ -64,13 +65,14 @@ async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: Netw
 }
 
 /**
- * The order sessions are created in: as the pipeline runs them, except that
- * low-memory mode, which checks every network once and releases each, ends
- * with the text encoder, needed first, and keeps it alive.
+ * The order the model's sessions are created in: as the pipeline runs them,
+ * except that low-memory mode, which checks every network once and releases
+ * each, ends with the text encoder, needed first, and keeps it alive. The VAE
+ * encoder is one more network where the model has one.
  */
-function loadOrder(lowMemory: boolean): NetworkName[] {
-  const [first, ...rest] = REQUIRED_NETWORKS;
-  return lowMemory ? [...rest, first] : REQUIRED_NETWORKS;
+function loadOrder(source: ModelSource, lowMemory: boolean): NetworkName[] {
+  const [first, ...rest] = modelNetworks(source.manifest.files.map((file) => file.path));
+  return lowMemory ? [...rest, first] : [first, ...rest];
 }
 
 /** The same model files: a model deleted and added again under its id may have others. */
@@ -104,7 +106,7 @@ export async function syncPreviewDecoder(rt: RuntimeOptions, model: LoadedModel,
 
 /**
  * Reads a model's tokenizer and scheduler config and creates its sessions:
- * all three held, or (low-memory mode) each checked once and then created one
+ * all held, or (low-memory mode) each checked once and then created one
  * at a time as the pipeline needs it, `onSwap` told before each.
  */
 export async function createModel(
@@ -115,15 +117,16 @@ export async function createModel(
   onSwap: (network: NetworkName) => void,
 ): Promise<LoadedModel> {
   const [tokenizer, schedulerConfig] = await Promise.all([loadTokenizer(source), loadSchedulerConfig(source)]);
-  const order = loadOrder(lowMemory);
+  const order = loadOrder(source, lowMemory);
   const from = source.kind === 'store' ? 'indexeddb' : 'network';
   const created: Partial<Record<NetworkName, Session>> = {};
-  let unet: UnetInputs | undefined;
+  const described: Partial<SessionFacts> = {};
   try {
     // One component at a time, so at most one component's staging memory is alive.
     for (const [index, name] of order.entries()) {
       const { session, ms, readMs, bytes } = await loadComponent(rt, source, name, lowMemory);
-      if (name === 'unet') unet = describeUnet(session);
+      if (name === 'unet') described.unet = describeUnet(session);
+      if (name === 'vaeEncoder') described.encoder = describeVaeEncoder(session);
       if (lowMemory && name !== 'textEncoder') await releaseSession(session);
       else created[name] = session;
       onProgress({ phase: 'load', component: name, index: index + 1, count: order.length, ms, readMs, bytes, from });
@@ -141,14 +144,18 @@ export async function createModel(
         { name: 'textEncoder', session: created.textEncoder! },
       )
     : allResident(perNetwork((name) => created[name]));
+  const facts = { unet: described.unet!, encoder: described.encoder };
   return {
     source,
     lowMemory,
     sessions,
-    components: wrapSessions(rt, sessions, unet!),
+    components: wrapSessions(rt, sessions, facts),
     tokenizer,
-    facts: { fixedTextLength: unet!.fixedTextLength },
-    textLimit: chunkLimit(unet!.fixedTextLength),
+    facts: {
+      fixedTextLength: facts.unet.fixedTextLength,
+      imageInput: facts.encoder && { encoder: facts.encoder, inpaintingUnet: facts.unet.sampleChannels !== 4 },
+    },
+    textLimit: chunkLimit(facts.unet.fixedTextLength),
     schedulerConfig,
     vaeScalingFactor: source.manifest.vaeScalingFactor,
   };

@@ -21,7 +21,7 @@ export const SCHEDULER_CONFIG = {
   use_karras_sigmas: false,
 };
 
-/** model_index.json as diffusers writes it for an ONNX pipeline without safety checker or VAE encoder. */
+/** model_index.json as diffusers writes it for an ONNX pipeline without safety checker or VAE encoder (`vae_encoder` is set where there is one). */
 export const MODEL_INDEX = {
   _class_name: 'OnnxStableDiffusionPipeline',
   _diffusers_version: DIFFUSERS_VERSION,

@@ -6,6 +6,8 @@ import { TEXT_DIM } from './text-encoder.ts';
 
 /** Latent channels, as in Stable Diffusion. */
 export const LATENT_CHANNELS = 4;
+/** An inpainting UNet's sample: latents, the mask, the masked image's latents. */
+export const INPAINT_CHANNELS = 2 * LATENT_CHANNELS + 1;
 /** Feature channels inside the tiny UNet. */
 export const UNET_CHANNELS = 32;
 const GROUPS = 8;
@@ -63,22 +65,25 @@ function scheduleLookup(g: GraphBuilder, name: string, table: number[], timestep
  * resolution. The network predicts clean latents x0 and converts them to epsilon = (x_t - sqrt(a) x0) / sqrt(1 - a)
  * with the scheduler's own alpha_bar, so it is a consistent denoiser and sampling ends on its bounded x0.
  * The text takes any length (chunks of 77, as long prompts need) unless `textLength` fixes it, as some exports do.
+ * `inpainting` makes a 9-channel UNet like SD's inpainting exports, which also sees the mask and the masked image.
  */
-export function buildUnet(rng: Rng, textLength: number | 'sequence' = 'sequence'): Uint8Array {
+export function buildUnet(rng: Rng, textLength: number | 'sequence' = 'sequence', { inpainting = false } = {}): Uint8Array {
   const g = new GraphBuilder(rng);
   const C = UNET_CHANNELS;
-  const sample = g.input('sample', DType.float, ['batch', LATENT_CHANNELS, 'height', 'width']);
+  const inChannels = inpainting ? INPAINT_CHANNELS : LATENT_CHANNELS;
+  const sample = g.input('sample', DType.float, ['batch', inChannels, 'height', 'width']);
+  const latents = inpainting ? g.node('Slice', [sample, g.int64s('latents.from', [0]), g.int64s('latents.to', [LATENT_CHANNELS]), g.int64s('latents.axis', [1])]) : sample;
   const timestep = g.input('timestep', DType.int64, ['batch']);
   const text = g.input('encoder_hidden_states', DType.float, ['batch', textLength, TEXT_DIM]);
 
   const temb = timestepEmbedding(g, timestep, C);
-  const full = resnetBlock(g, conv(g, sample, 'conv_in', LATENT_CHANNELS, C), temb, C);
+  const full = resnetBlock(g, conv(g, sample, 'conv_in', inChannels, C), temb, C);
   const half = crossAttention(g, conv(g, full, 'down', C, C, { stride: 2 }), text, C);
   const features = g.node('Add', [full, conv(g, upsample2x(g, half), 'up', C, C, { gain: 2 })]);
   const x0 = conv(g, silu(g, groupNorm(g, features, 'norm_out', C, GROUPS)), 'conv_out', C, LATENT_CHANNELS, { gain: 0.6 });
 
   const { signal, noise } = noiseSchedule();
-  const noisePart = g.node('Sub', [sample, g.node('Mul', [scheduleLookup(g, 'sqrt_alpha_bar', signal, timestep), x0])]);
+  const noisePart = g.node('Sub', [latents, g.node('Mul', [scheduleLookup(g, 'sqrt_alpha_bar', signal, timestep), x0])]);
   const epsilon = g.node('Div', [noisePart, scheduleLookup(g, 'sqrt_one_minus_alpha_bar', noise, timestep)]);
   g.output(epsilon, 'out_sample', DType.float, ['batch', LATENT_CHANNELS, 'height', 'width']);
   return g.encode('unet');

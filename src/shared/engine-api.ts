@@ -7,7 +7,7 @@ import type { BackendChoice, EngineInfo } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { Job } from './job.ts';
 import type { ModelSource } from './model.ts';
-import type { NetworkName } from './networks.ts';
+import type { EncoderOutput, NetworkName } from './networks.ts';
 import type { Progress } from './progress.ts';
 import type { MemoryOptions, PreviewEvery } from './settings.ts';
 
@@ -29,7 +29,7 @@ export interface GenerateResult {
 export interface ResidentModel {
   modelId: string;
   lowMemory: boolean;
-  /** Components whose sessions are alive now: all three, or at most one in low-memory mode. */
+  /** Components whose sessions are alive now: all, or at most one in low-memory mode. */
   components: NetworkName[];
 }
 
@@ -48,6 +48,16 @@ export interface LoadedModelFacts {
    * chunk, so longer prompts are cut); absent where it takes any length.
    */
   fixedTextLength?: number;
+  /** How the model starts from an image; absent for a model without a VAE encoder (text to image only). */
+  imageInput?: ImageInputFacts;
+}
+
+/** What the form must say about a model's image input. */
+export interface ImageInputFacts {
+  /** `sample`: the encoder draws its own noise, so a seed does not fix an image-to-image result. */
+  encoder: EncoderOutput;
+  /** A 9-channel UNet made for inpainting; otherwise inpainting blends the original into the latents after each step. */
+  inpaintingUnet: boolean;
 }
 
 /** The diffusion worker's API. Every call is serialised inside the worker. */

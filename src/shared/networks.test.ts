@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { networkLabel, networkOf, networkPath, perNetwork, REQUIRED_NETWORKS } from './networks.ts';
+import { modelNetworks, networkLabel, networkOf, networkOutputs, networkPath, perNetwork, REQUIRED_NETWORKS } from './networks.ts';
 
 describe('networks', () => {
   it('names each network for users and finds it by its files', () => {
@@ -10,7 +10,14 @@ describe('networks', () => {
   });
 
   it('refuses a value per network that leaves out a required one', () => {
-    expect(perNetwork((name) => name.length)).toEqual({ textEncoder: 11, unet: 4, vaeDecoder: 10 });
+    expect(perNetwork((name) => name.length)).toEqual({ textEncoder: 11, unet: 4, vaeDecoder: 10, vaeEncoder: 10 });
     expect(() => perNetwork((name) => (name === 'unet' ? undefined : 1))).toThrow('No value for the UNet, which every model needs');
+  });
+
+  it('counts the VAE encoder only where a model has its graph, under either output name', () => {
+    expect(modelNetworks(['unet/model.onnx'])).toEqual(['textEncoder', 'unet', 'vaeDecoder']);
+    expect(modelNetworks(['vae_encoder/model.onnx'])).toEqual(['textEncoder', 'unet', 'vaeDecoder', 'vaeEncoder']);
+    expect(networkOutputs('vaeEncoder')).toEqual(['latent_parameters', 'latent_sample']);
+    expect(networkOutputs('unet')).toEqual(['out_sample']);
   });
 });

@@ -13,6 +13,11 @@ export interface NetworkSpec {
   /** What the pipeline feeds and reads; a graph that lacks one is refused at load. */
   inputs: readonly string[];
   output: string;
+  /**
+   * Names an export may give its output instead of `output`; the pipeline
+   * reads whichever the graph has, and what it is tells the pipeline what it gets.
+   */
+  otherOutputs?: readonly string[];
   /** Text-to-image needs it: a manifest or catalog variant without it is refused. */
   required: boolean;
 }
@@ -21,9 +26,21 @@ export const NETWORKS = {
   textEncoder: { folder: 'text_encoder', label: 'text encoder', inputs: ['input_ids'], output: 'last_hidden_state', required: true },
   unet: { folder: 'unet', label: 'UNet', inputs: ['sample', 'timestep', 'encoder_hidden_states'], output: 'out_sample', required: true },
   vaeDecoder: { folder: 'vae_decoder', label: 'VAE decoder', inputs: ['latent_sample'], output: 'sample', required: true },
+  // Its two kinds of export are told apart by their output's name: see EncoderOutput.
+  vaeEncoder: { folder: 'vae_encoder', label: 'VAE encoder', inputs: ['sample'], output: 'latent_parameters', otherOutputs: ['latent_sample'], required: false },
 } as const satisfies Record<string, NetworkSpec>;
 
 export type NetworkName = keyof typeof NETWORKS;
+
+/**
+ * What a VAE encoder export gives: the latent distribution's parameters (mean
+ * and log-variance, 8 channels; optimum's `latent_parameters`), which the
+ * pipeline samples with the job's generator, or a sample (4 channels;
+ * `latent_sample` of diffusers' old conversion script), often drawn inside
+ * the graph from a random source the seed does not fix.
+ */
+export type EncoderOutput = 'distribution' | 'sample';
+
 
 /** The networks a model must have. */
 export type RequiredNetwork = { [N in NetworkName]: (typeof NETWORKS)[N]['required'] extends true ? N : never }[NetworkName];
@@ -31,10 +48,20 @@ export type RequiredNetwork = { [N in NetworkName]: (typeof NETWORKS)[N]['requir
 /** One value for each network a model has: every required one, an optional one only where the model has it. */
 export type PerNetwork<T> = Record<RequiredNetwork, T> & Partial<Record<NetworkName, T>>;
 
-/** In the order text-to-image runs them. */
+/** The required ones in the order text-to-image runs them, then the optional ones. */
 export const NETWORK_NAMES = Object.keys(NETWORKS) as NetworkName[];
 
 export const REQUIRED_NETWORKS = NETWORK_NAMES.filter((name): name is RequiredNetwork => NETWORKS[name].required);
+
+/** The output names a graph of `name` may have, the usual one first. */
+export const networkOutputs = (name: NetworkName): readonly string[] => {
+  const spec: NetworkSpec = NETWORKS[name];
+  return [spec.output, ...(spec.otherOutputs ?? [])];
+};
+
+/** The networks a model with these files has: every required one, and each optional one whose graph is among them. */
+export const modelNetworks = (paths: readonly string[]): NetworkName[] =>
+  NETWORK_NAMES.filter((name) => NETWORKS[name].required || paths.includes(networkPath(name)));
 
 /** The graph's path in a model's files. */
 export const networkPath = (name: NetworkName): string => `${NETWORKS[name].folder}/model.onnx`;

@@ -53,7 +53,7 @@ export interface ReportInput {
 const ms = (value: number) => `${Math.round(value)} ms`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-/** One resident model per entry: `tiny-test (text encoder, UNet, VAE decoder)`. */
+/** One resident model per entry: `tiny-test (text encoder, UNet, VAE decoder, VAE encoder)`. */
 export function describeResident(memory: EngineMemory | undefined): string[] {
   return (memory?.resident ?? []).map(({ modelId, components }) => `${modelId} (${components.length > 0 ? components.map(networkLabel).join(', ') : 'no session alive'})`);
 }

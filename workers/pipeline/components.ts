@@ -1,3 +1,5 @@
+import type { EncoderOutput } from '../../src/shared/networks.ts';
+
 /** Text embeddings where the text encoder left them; opaque to the pipeline. */
 export interface TextEmbeddings {
   readonly batch: number;
@@ -8,8 +10,15 @@ export interface TextEmbeddings {
 /** NCHW shape of a tensor the pipeline hands to a model. */
 export type Shape4 = [number, number, number, number];
 
+/** A model's VAE encoder as the pipeline sees it. */
+export interface ImageEncoder {
+  readonly output: EncoderOutput;
+  /** An image in [-1, 1], [1, 3, H, W] -> [1, 8 or 4, H/8, W/8]. */
+  encode(image: Float32Array, shape: Shape4): Promise<Float32Array>;
+}
+
 /**
- * The three networks of a Stable Diffusion model as the pipeline sees them.
+ * The networks of a Stable Diffusion model as the pipeline sees them.
  * `workers/runtime/components.ts` implements this with ORT sessions; the
  * pipeline itself knows nothing of ORT.
  */
@@ -27,6 +36,10 @@ export interface DiffusionComponents {
   predictNoise(sample: Float32Array, shape: Shape4, timestep: number, text: TextEmbeddings, guidance: number): Promise<Float32Array>;
   /** True when the UNet takes the guidance scale as an input, so the pipeline must not add CFG. */
   readonly embedsGuidance: boolean;
+  /** The UNet's sample channels: 4, or 9 for inpainting UNets (latents, mask, masked-image latents). */
+  readonly unetChannels: number;
+  /** Absent for models without a VAE encoder, which cannot start from an image. */
+  readonly imageEncoder?: ImageEncoder;
   decode(latents: Float32Array, shape: Shape4): Promise<Float32Array>;
   release(): Promise<void>;
   readonly timings: { sessionRunMs: number; unetRuns: number };

@@ -45,7 +45,7 @@ beforeAll(async () => {
   for (const name of REQUIRED_NETWORKS) created[name] = await createSession(name);
   const sessions = perNetwork((name) => created[name]);
   model = {
-    components: wrapSessions(runtime, allResident(sessions), describeUnet(sessions.unet)),
+    components: wrapSessions(runtime, allResident(sessions), { unet: describeUnet(sessions.unet) }),
     tokenizer: ClipTokenizer.fromFiles(text('tokenizer/vocab.json'), text('tokenizer/merges.txt')),
     textLimit: chunkLimit(describeUnet(sessions.unet).fixedTextLength),
     schedulerConfig: parseSchedulerConfig(JSON.parse(text('scheduler/scheduler_config.json'))),
@@ -168,7 +168,7 @@ describe('txt2img with the tiny model on wasm', () => {
     const inputs = describeUnet(unet);
     await unet.release();
     const sessions = oneAtATime(load, { name: 'textEncoder', session: await load('textEncoder') });
-    const components = wrapSessions(runtime, sessions, inputs);
+    const components = wrapSessions(runtime, sessions, { unet: inputs });
     const samples: Float32Array[] = [];
     await txt2img({ ...model, components }, 'job', { ...settings, batchCount: 2 }, { onStep: () => {}, onImage: async ({ sample }) => void samples.push(sample), isCancelled: () => false });
     expect(samples[0]).toEqual(normal.samples[0]);
@@ -209,7 +209,7 @@ describe('txt2img with emphasis and long prompts (tiny model, wasm)', () => {
     const inputs = describeUnet(unet);
     expect(inputs.fixedTextLength).toBe(77);
     const sessions = { textEncoder: await createSession('textEncoder'), unet, vaeDecoder: await createSession('vaeDecoder') };
-    const fixed: Txt2ImgModel = { ...model, components: wrapSessions(runtime, allResident(sessions), inputs), textLimit: chunkLimit(inputs.fixedTextLength) };
+    const fixed: Txt2ImgModel = { ...model, components: wrapSessions(runtime, allResident(sessions), { unet: inputs }), textLimit: chunkLimit(inputs.fixedTextLength) };
     const sample = async (prompt: string) => {
       const samples: Float32Array[] = [];
       await txt2img(fixed, 'job', { ...settings, ...quick, prompt }, { onStep: () => {}, onImage: async (image) => void samples.push(image.sample), isCancelled: () => false });

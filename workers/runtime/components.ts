@@ -1,7 +1,7 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { ModelFileError } from '../../src/shared/errors.ts';
 import type { Backend } from '../../src/shared/backend.ts';
-import { NETWORK_NAMES, NETWORKS, networkPath, type NetworkName, type PerNetwork } from '../../src/shared/networks.ts';
+import { NETWORK_NAMES, NETWORKS, networkOutputs, networkPath, type EncoderOutput, type NetworkName, type PerNetwork } from '../../src/shared/networks.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
@@ -91,11 +91,12 @@ export async function createSession(
     throw (await runtimeStartError(error, ortAssets(runtime.ort))) ?? new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);
   }
   const missing = spec.inputs.find((input) => !session.inputNames.includes(input));
+  const outputs = networkOutputs(name);
   const problem = missing
     ? `lacks the input "${missing}" (it has ${session.inputNames.join(', ')})`
-    : session.outputNames.includes(spec.output)
+    : outputs.some((output) => session.outputNames.includes(output))
       ? undefined
-      : `lacks the output "${spec.output}" (it has ${session.outputNames.join(', ')})`;
+      : `lacks the output "${outputs.join('" or "')}" (it has ${session.outputNames.join(', ')})`;
   if (problem) {
     await releaseSession(session);
     throw new ModelFileError(path, problem);
@@ -114,6 +115,8 @@ export interface UnetInputs {
   guidanceDim?: number;
   /** Text tokens the export fixes `encoder_hidden_states` to (77: one chunk); absent where it takes any length. */
   fixedTextLength?: number;
+  /** 4, or 9 for inpainting UNets; an export that leaves the dimension open counts as 4. */
+  sampleChannels: number;
 }
 
 export function describeUnet(unet: Session): UnetInputs {
@@ -121,12 +124,20 @@ export function describeUnet(unet: Session): UnetInputs {
   const guidance = unet.inputMetadata.find((m) => m.name === 'timestep_cond');
   const text = unet.inputMetadata.find((m) => m.name === 'encoder_hidden_states');
   const textLength = text?.isTensor ? text.shape[1] : undefined;
+  const sample = unet.inputMetadata.find((m) => m.name === 'sample');
+  const channels = sample?.isTensor ? sample.shape[1] : undefined;
   return {
+    sampleChannels: typeof channels === 'number' ? channels : 4,
     timestepType: timestep?.isTensor && timestep.type === 'float32' ? 'float32' : 'int64',
     singleTimestep: Boolean(timestep?.isTensor && timestep.shape[0] === 1),
     guidanceDim: guidance ? (guidance.isTensor && typeof guidance.shape[1] === 'number' ? guidance.shape[1] : 256) : undefined,
     fixedTextLength: typeof textLength === 'number' ? textLength : undefined,
   };
+}
+
+/** Which of its two kinds a VAE encoder export is, told by its output's name. */
+export function describeVaeEncoder(encoder: Session): EncoderOutput {
+  return encoder.outputNames.includes(NETWORKS.vaeEncoder.output) ? 'distribution' : 'sample';
 }
 
 function timestepTensor(ort: Ort, unet: UnetInputs, timestep: number, batch: number): OrtModule.Tensor {
@@ -136,7 +147,14 @@ function timestepTensor(ort: Ort, unet: UnetInputs, timestep: number, batch: num
   return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.trunc(timestep))), [count]);
 }
 
-/** Where the wrapped sessions come from: all three held, or one at a time (low-memory mode). */
+/** What the pipeline must know of a model's sessions, read once at load: low-memory mode releases them between uses. */
+export interface SessionFacts {
+  unet: UnetInputs;
+  /** Absent for a model without a VAE encoder. */
+  encoder?: EncoderOutput;
+}
+
+/** Where the wrapped sessions come from: all held, or one at a time (low-memory mode). */
 export interface ComponentSessions {
   /** The session for `name`, created first (after releasing another) when it is not alive. */
   use(name: NetworkName): Promise<Session>;
@@ -192,12 +210,12 @@ export function oneAtATime(load: (name: NetworkName) => Promise<Session>, first:
  * them (on the GPU) for all steps; the UNet output is read back each step for
  * the scheduler.
  */
-export function wrapSessions(runtime: RuntimeOptions, sessions: ComponentSessions, unet: UnetInputs): DiffusionComponents {
+export function wrapSessions(runtime: RuntimeOptions, sessions: ComponentSessions, { unet, encoder }: SessionFacts): DiffusionComponents {
   const { ort } = runtime;
   const timings = { sessionRunMs: 0, unetRuns: 0 };
   const timedRun = async (name: NetworkName, feeds: Record<string, OrtModule.Tensor>) => {
     const session = await sessions.use(name);
-    const output = NETWORKS[name].output;
+    const output = networkOutputs(name).find((candidate) => session.outputNames.includes(candidate))!;
     return ortQueue(async () => {
       const start = performance.now();
       const result = await session.run(feeds, [output]);
@@ -211,6 +229,11 @@ export function wrapSessions(runtime: RuntimeOptions, sessions: ComponentSession
   return {
     timings,
     embedsGuidance: unet.guidanceDim !== undefined,
+    unetChannels: unet.sampleChannels,
+    imageEncoder: encoder && {
+      output: encoder,
+      encode: async (image, shape) => readFloat32(await timedRun('vaeEncoder', { sample: new ort.Tensor('float32', image, shape) })),
+    },
     async encodeText(ids, batch): Promise<TextEmbeddings> {
       const input = new ort.Tensor('int32', ids, [batch, ids.length / batch]);
       const tensor = await timedRun('textEncoder', { input_ids: input });
