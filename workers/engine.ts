@@ -9,8 +9,7 @@ import type { NetworkName } from '../src/shared/networks.ts';
 import type { Progress } from '../src/shared/progress.ts';
 import { validateSettings, type PreviewEvery } from '../src/shared/settings.ts';
 import { createModel, releaseModels, sameModel, syncPreviewDecoder, type LoadedModel } from './model-loader.ts';
-import { decodedToRgba } from './pipeline/image.ts';
-import { txt2img } from './pipeline/txt2img.ts';
+import { generateImages } from './pipeline/generate.ts';
 import { encodeImage } from './png.ts';
 import type { RuntimeOptions } from './runtime/components.ts';
 import { acquireDevice } from './runtime/device.ts';
@@ -123,10 +122,9 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
       onSwap = (component) => onProgress({ phase: 'swap', jobId: job.id, component });
       outOfMemory?.take();
       try {
-        await txt2img(
+        await generateImages(
           model,
-          job.id,
-          job.settings,
+          job,
           {
             onEncoded: () => onProgress({ phase: 'encode', jobId: job.id }),
             onStep: async ({ checkpoint, previewing, step, steps, imageIndex, stepMs }) => {
@@ -140,9 +138,8 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
               onProgress(transfer({ phase: 'preview', jobId: job.id, imageIndex, step, previewMs, preview }, [preview.rgba.buffer]));
             },
             onDecode: (imageIndex) => onProgress({ phase: 'decode', jobId: job.id, imageIndex }),
-            onImage: async ({ imageIndex, seed, width, height, sample }) => {
-              const rgba = decodedToRgba(sample, width, height);
-              const { png, thumb } = await encodeImage(rgba, width, height, { settings: { ...job.settings, seed }, model: job.modelId });
+            onImage: async ({ imageIndex, seed, width, height, rgba }) => {
+              const { png, thumb } = await encodeImage(rgba, width, height, { settings: { ...job.settings, seed }, model: job.modelId, input: job.input });
               const image = { jobId: job.id, imageIndex, seed, width, height, png, thumb };
               onProgress(transfer({ phase: 'image', jobId: job.id, image, pixels: { width, height, rgba } }, [rgba.buffer]));
             },

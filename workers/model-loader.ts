@@ -12,7 +12,7 @@ import { externalDataOf, readModelBytes, readPreviewDecoder, readText } from './
 import { loadTokenizer } from './model-tokenizer.ts';
 import { chunkLimit } from './pipeline/prompt-chunks.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
-import type { Txt2ImgModel } from './pipeline/txt2img.ts';
+import type { DiffusionModel } from './pipeline/generate.ts';
 import {
   allResident,
   createComponentSession,
@@ -36,7 +36,7 @@ async function loadSchedulerConfig(source: ModelSource) {
 type Session = Awaited<ReturnType<typeof createComponentSession>>;
 
 /** A model with its sessions created, as the engine keeps it resident. */
-export interface LoadedModel extends Txt2ImgModel {
+export interface LoadedModel extends DiffusionModel {
   source: ModelSource;
   facts: LoadedModelFacts;
   lowMemory: boolean;

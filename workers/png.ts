@@ -1,3 +1,4 @@
+import type { ImageInput } from '../src/shared/image-input.ts';
 import { formatParameters, withParameters, type ParameterSettings } from '../src/shared/png-parameters.ts';
 import { makeThumbnail } from '../src/shared/thumbnail.ts';
 
@@ -5,6 +6,8 @@ import { makeThumbnail } from '../src/shared/thumbnail.ts';
 export interface PngProvenance {
   settings: ParameterSettings;
   model: string;
+  /** The picture it started from, whose strength (and mask blur, when inpainting) the parameters carry. */
+  input?: ImageInput;
 }
 
 /**
@@ -26,7 +29,8 @@ export async function encodeImage(
   if (!context) throw new Error('OffscreenCanvas 2d context is unavailable');
   context.putImageData(pixels, 0, 0);
   const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
-  const text = formatParameters(provenance.settings, { model: provenance.model, width, height });
+  const { input } = provenance;
+  const text = formatParameters(provenance.settings, { model: provenance.model, width, height }, input && { strength: input.strength, maskBlur: input.mask ? input.maskBlur : undefined });
   // A missing thumbnail costs the page one decode, never the image.
   const thumb = await makeThumbnail(pixels, width, height).catch(() => undefined);
   return { png: new Blob([withParameters(png, text)], { type: 'image/png' }), thumb };

@@ -8,6 +8,7 @@ import { CheckpointError, ModelFileError } from '../shared/errors.ts';
 import type { Progress } from '../shared/progress.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { Engine } from '../shared/engine-api.ts';
+import type { ImageInput } from '../shared/image-input.ts';
 import type { Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
 import type { MemoryOptions } from '../shared/settings.ts';
@@ -39,6 +40,8 @@ function fakeCheckpoint(jobId: string, step: number): Checkpoint {
 /** Workers misbehaving as `faults` says, in spawn order; `loadMs` is how long each model load takes. */
 export function fakeWorkers(faults: Fault[], loadMs = 0) {
   const resumedFrom: (number | undefined)[] = [];
+  /** The picture each `generate` call was given. */
+  const inputs: (ImageInput | undefined)[] = [];
   const loads: { modelId: string; options: MemoryOptions }[] = [];
   let spawned = 0;
   let terminated = 0;
@@ -70,6 +73,7 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
         if (loading) throw new Error('generate() while a model loads');
         const fault = jobs++ === 0 ? workerFault : undefined;
         resumedFrom.push(resume?.step);
+        inputs.push(job.input);
         if (resume && fault === 'bad-checkpoint') throw new CheckpointError('it was written by another version of Hearth (old)');
         const first = (resume?.step ?? 0) + 1;
         for (let step = first; step <= STEPS; step++) {
@@ -99,5 +103,5 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
       terminate: () => void terminated++,
     };
   };
-  return { spawn, resumedFrom, loads, terminated: () => terminated };
+  return { spawn, resumedFrom, inputs, loads, terminated: () => terminated };
 }

@@ -4,11 +4,14 @@
  * that wrote it, so it is checked against the job and the running build before
  * either thread uses it; one that does not fit restarts the job from step 0.
  */
+import { denoisingSteps } from './image-input.ts';
 
 /** What of a job decides whether a checkpoint fits it. */
 export interface CheckpointOwner {
   id: string;
   settings: { steps: number; batchCount: number; width: number; height: number };
+  /** A job that starts from a picture runs only the schedule's last `int(steps * strength)` steps. */
+  input?: { strength: number };
 }
 
 /** The diffusers scheduler classes the worker implements. */
@@ -105,7 +108,8 @@ export function checkCheckpoint(raw: unknown, job: CheckpointOwner, build = CURR
   if (!isObject(raw)) return { ok: false, reason: 'it is not a checkpoint' };
   if (raw.build !== build) return { ok: false, reason: `it was written by another version of Hearth (${String(raw.build ?? 'unknown')})` };
   if (raw.jobId !== job.id) return { ok: false, reason: 'it belongs to another job' };
-  if (!isIndex(raw.step, 1, steps)) return { ok: false, reason: `its step ${String(raw.step)} is not between 1 and ${steps}` };
+  const first = job.input ? denoisingSteps(steps, job.input.strength).start + 1 : 1;
+  if (!isIndex(raw.step, first, steps)) return { ok: false, reason: `its step ${String(raw.step)} is not between ${first} and ${steps}` };
   if (!isIndex(raw.imageIndex, 0, batchCount - 1)) return { ok: false, reason: `its image ${String(raw.imageIndex)} is not in the batch of ${batchCount}` };
   const latents = LATENT_CHANNELS * (width / VAE_FACTOR) * (height / VAE_FACTOR);
   if (!(raw.latents instanceof Float32Array) || raw.latents.length !== latents) return { ok: false, reason: `its latents do not fit a ${width}×${height} image` };

@@ -1,4 +1,5 @@
 /** A generation: the job as queued and the images it makes (its resumable state is in checkpoint.ts). */
+import type { ImageInput } from './image-input.ts';
 import type { GenerationSettings } from './settings.ts';
 
 /** A queued or running generation. Saved before anything runs. */
@@ -6,6 +7,8 @@ export interface Job {
   id: string;
   modelId: string;
   settings: GenerationSettings;
+  /** The picture image to image and inpainting start from, saved with the job so a resumed run has it. */
+  input?: ImageInput;
   createdAt: number;
 }
 

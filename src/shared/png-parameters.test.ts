@@ -93,6 +93,15 @@ describe('formatParameters', () => {
   it('quotes a model name holding a separator', () => {
     expect(formatParameters(settings, { ...IMAGE, model: 'my, model' })).toMatch(/Model: "my, model"$/);
   });
+
+  it('adds Denoising strength for an image made from a picture, and Mask blur when inpainting, and reads them back', () => {
+    const inpainted = formatParameters(settings, IMAGE, { strength: 0.75, maskBlur: 4 });
+    expect(inpainted).toMatch(/Model: sd-turbo, Denoising strength: 0\.75, Mask blur: 4$/);
+    expect(formatParameters(settings, IMAGE, { strength: 0.5 })).toMatch(/Model: sd-turbo, Denoising strength: 0\.5$/);
+    expect(parseParameters(inpainted).input).toEqual({ strength: 0.75, maskBlur: 4 });
+    expect(parseParameters(formatParameters(settings, IMAGE)).input).toBeUndefined();
+    expect(parseParameters(`${formatParameters(settings, IMAGE)}, Denoising strength: 7, Mask blur: 999`).input).toEqual({ strength: 1, maskBlur: 64 });
+  });
 });
 
 describe('parseParameters', () => {

@@ -6,6 +6,7 @@
  *
  * Format: https://github.com/AUTOMATIC1111/stable-diffusion-webui/blob/master/modules/infotext_utils.py
  */
+import { IMAGE_INPUT_LIMITS } from './image-input.ts';
 import { readTextChunk, withTextChunk } from './png-chunks.ts';
 import { LIMITS, SCHEDULERS, type GenerationSettings, type SchedulerChoice, type SizeRange } from './settings.ts';
 
@@ -15,9 +16,17 @@ export type ParameterSettings = Pick<
   'prompt' | 'negativePrompt' | 'steps' | 'guidance' | 'scheduler' | 'seed'
 >;
 
+/** How an image made from a picture was made: A1111's `Denoising strength`, and `Mask blur` for inpainting. */
+export interface InputParameters {
+  strength: number;
+  maskBlur?: number;
+}
+
 /** What `parseParameters` found, every number already in range. */
 export interface ParsedParameters {
   settings: Partial<GenerationSettings>;
+  /** Present when the text says the image was made from a picture (the picture itself is not in the PNG). */
+  input?: Partial<InputParameters>;
   model?: string;
   /** `Key: value` entries (and stray text) of the settings line that were not applied. */
   ignored: string[];
@@ -42,7 +51,7 @@ const KEYWORD = 'parameters';
  * then `Key: value` pairs in A1111's order (`create_infotext` in modules/processing.py).
  * Karras is written the pre-1.9 way, inside the sampler name ("DPM++ 2M Karras").
  */
-export function formatParameters(settings: ParameterSettings, image: { model: string; width: number; height: number }): string {
+export function formatParameters(settings: ParameterSettings, image: { model: string; width: number; height: number }, input?: InputParameters): string {
   const pairs = [
     `Steps: ${settings.steps}`,
     `Sampler: ${SCHEDULERS[settings.scheduler]}`,
@@ -51,6 +60,8 @@ export function formatParameters(settings: ParameterSettings, image: { model: st
     `Size: ${image.width}x${image.height}`,
     `Model: ${quote(image.model)}`,
   ];
+  if (input) pairs.push(`Denoising strength: ${input.strength}`);
+  if (input?.maskBlur !== undefined) pairs.push(`Mask blur: ${input.maskBlur}`);
   const negative = settings.negativePrompt && `Negative prompt: ${settings.negativePrompt}`;
   return [settings.prompt, negative, pairs.join(', ')].filter(Boolean).join('\n');
 }
@@ -92,6 +103,8 @@ export function parseParameters(text: string, sizes: SizeRange = A1111_SIZES): P
     else if (key === 'Seed' && number !== undefined) settings.seed = clamp(Math.round(number), LIMITS.seed);
     else if (key === 'Size' && size) [settings.width, settings.height] = [snap(+size[1], sizes), snap(+size[2], sizes)];
     else if (key === 'Model') result.model = clip(value, MAX_MODEL_CHARS);
+    else if (key === 'Denoising strength' && number !== undefined) result.input = { ...result.input, strength: clamp(number, IMAGE_INPUT_LIMITS.strength) };
+    else if (key === 'Mask blur' && number !== undefined) result.input = { ...result.input, maskBlur: clamp(Math.round(number), IMAGE_INPUT_LIMITS.maskBlur) };
     else if (key === 'Sampler') sampler = value;
     else if (key === 'Schedule type') scheduleType = value;
     else result.ignored.push(`${key}: ${value}`);

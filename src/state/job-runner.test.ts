@@ -87,6 +87,16 @@ describe('JobRunner', () => {
     expect(runner.jobs).toMatchObject([{ id: 'a', error: 'The disk is full' }]);
   });
 
+  it("gives the engine the job's picture on every run, the resumed one after a crash too", async () => {
+    const { runner, workers, ended } = setUp(['crash']);
+    const input = { image: { width: 8, height: 8, rgba: new Uint8ClampedArray(8 * 8 * 4) }, strength: 0.5, maskBlur: 4 };
+    const end = ended('a');
+    await runner.add({ ...jobOf('a'), input });
+    expect(await end).toMatchObject({ kind: 'done' });
+    expect(workers.resumedFrom).toEqual([undefined, 1]);
+    expect(workers.inputs).toEqual([input, input]);
+  });
+
   it('restarts a job whose checkpoint does not fit from step 0, saying why', async () => {
     const { runner, workers, events, ended } = setUp(['bad-checkpoint']);
     const checkpoint = { step: 2 } as Checkpoint;

@@ -118,7 +118,8 @@ export class JobRunner {
     const { onEvent, engine } = this.#options;
     const controller = new AbortController();
     this.#running = { id: queued.id, controller };
-    const job: Job = { id: queued.id, modelId: queued.modelId, settings: queued.settings, createdAt: queued.createdAt };
+    // The picture goes with every run, so a job resumed after a crash or a reload starts from the same one.
+    const job: Job = { id: queued.id, modelId: queued.modelId, settings: queued.settings, createdAt: queued.createdAt, ...(queued.input && { input: queued.input }) };
     const saves: Promise<void>[] = [];
     const onProgress = (progress: Progress) => {
       if (progress.phase === 'image') saves.push(this.#options.saveImage(job, progress.image));

@@ -49,6 +49,29 @@ describe('saved records', () => {
     expect(readJob(wrap({ id: 'j' })).ok).toBe(false);
   });
 
+  it('read a job with its picture and mask, and its checkpoint only from the step its strength enters at', () => {
+    const input = {
+      image: { width: 64, height: 64, rgba: new Uint8ClampedArray(64 * 64 * 4).fill(9) },
+      mask: { width: 64, height: 64, data: new Uint8Array(64 * 64).fill(255) },
+      strength: 0.5,
+      maskBlur: 4,
+    };
+    const job = { id: 'j', modelId: 'tiny-test', settings: { ...defaults, steps: 4, width: 64, height: 64 }, input, createdAt: 5 };
+    const checkpoint = (step: number) => ({
+      build: CURRENT_BUILD,
+      jobId: 'j',
+      imageIndex: 0,
+      step,
+      latents: new Float32Array(4 * 8 * 8),
+      scheduler: { className: 'EulerDiscreteScheduler', numInferenceSteps: 4, stepIndex: step, beginIndex: 2 },
+      generator: { mt: new Uint32Array(MT_WORDS), index: 3, nextNormal: null },
+    });
+    expect(readJob(wrap({ ...job, checkpoint: checkpoint(3) }))).toEqual({ ok: true, value: { ...job, checkpoint: checkpoint(3) } });
+    expect(readJob(wrap({ ...job, checkpoint: checkpoint(2) }))).toEqual({ ok: true, value: job, checkpointDropped: 'its step 2 is not between 3 and 4' });
+    expect(readJob(wrap({ ...job, input: { ...input, mask: { ...input.mask, data: new Uint8Array(10) } } }))).toEqual({ ok: false, reason: 'its input image or mask is damaged' });
+    expect(readJob(wrap({ ...job, input: { ...input, strength: 0 } })).ok).toBe(false);
+  });
+
   it('keep the error of a job that failed, so it waits for Retry', () => {
     const job = { id: 'j', modelId: 'tiny-test', settings: defaults, createdAt: 5, error: 'Model file unet/model.onnx: is broken' };
     expect(readJob(wrap(job))).toEqual({ ok: true, value: job });

@@ -4,6 +4,7 @@
  * reason, never the whole store. Pure: no IndexedDB, no Svelte.
  */
 import { checkCheckpoint, type Checkpoint } from '../shared/checkpoint.ts';
+import { IMAGE_INPUT_LIMITS, type ImageInput } from '../shared/image-input.ts';
 import type { Job } from '../shared/job.ts';
 import { DEFAULT_MEMORY, isSchedulerChoice, LIMITS, type GenerationSettings, type MemoryOptions } from '../shared/settings.ts';
 
@@ -99,6 +100,20 @@ export function readMemoryOptions(raw: unknown): MemoryOptions {
   };
 }
 
+const isSize = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;
+
+/** A saved job's picture and mask: the right types and byte counts, the numbers in range. */
+function isImageInput(value: unknown): value is ImageInput {
+  if (!isObject(value) || !isObject(value.image)) return false;
+  const { image, mask, strength, maskBlur } = value;
+  const { width, height } = image;
+  if (!isSize(width) || !isSize(height) || !(image.rgba instanceof Uint8ClampedArray) || image.rgba.length !== width * height * 4) return false;
+  const maskFits = mask === undefined || (isObject(mask) && mask.width === width && mask.height === height && mask.data instanceof Uint8Array && mask.data.length === width * height);
+  const { strength: strengths, maskBlur: blurs } = IMAGE_INPUT_LIMITS;
+  const inRange = (number: unknown, range: { min: number; max: number }) => isFiniteNumber(number) && number >= range.min && number <= range.max;
+  return maskFits && inRange(strength, strengths) && Number.isInteger(maskBlur) && inRange(maskBlur, blurs);
+}
+
 /** Reads one saved job; a checkpoint that does not fit the job or this build is dropped, the job kept. */
 export function readJob(raw: unknown): JobReadResult {
   const record = unwrap(raw);
@@ -108,6 +123,11 @@ export function readJob(raw: unknown): JobReadResult {
     return { ok: false, reason: 'it is not a job' };
   }
   const queued: QueuedJob = { id: job.id, modelId: job.modelId, settings: job.settings, createdAt: isFiniteNumber(job.createdAt) ? job.createdAt : 0 };
+  if (job.input !== undefined) {
+    // Without its picture the job would be another job: it goes, with its reason.
+    if (!isImageInput(job.input)) return { ok: false, reason: 'its input image or mask is damaged' };
+    queued.input = job.input;
+  }
   if (typeof job.error === 'string') queued.error = job.error;
   if (job.checkpoint === undefined) return { ok: true, value: queued, migratedFrom: record.migratedFrom };
   const check = checkCheckpoint(job.checkpoint, queued);

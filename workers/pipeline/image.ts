@@ -34,3 +34,11 @@ export function latentPreview(latents: Float32Array, width: number, height: numb
   }
   return rgba;
 }
+
+/** An RGBA image as diffusers' image processor feeds the VAE encoder: RGB in [-1, 1], [3, H, W]. */
+export function rgbaToSample(rgba: Uint8ClampedArray, width: number, height: number): Float32Array<ArrayBuffer> {
+  const plane = width * height;
+  const sample = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) sample[c * plane + i] = (rgba[i * 4 + c] / 255) * 2 - 1;
+  return sample;
+}

@@ -1,29 +1,26 @@
-import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { checkCheckpoint, type Checkpoint } from '../../src/shared/checkpoint.ts';
 import { CheckpointError } from '../../src/shared/errors.ts';
-import { networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName } from '../../src/shared/networks.ts';
+import type { NetworkName } from '../../src/shared/networks.ts';
 import type { Preview } from '../../src/shared/progress.ts';
 import { SCHEDULERS, type GenerationSettings, type PreviewEvery, type SchedulerChoice } from '../../src/shared/settings.ts';
 import { createRng, seedFor } from '../../scripts/tiny-model/random.ts';
 import { buildPreviewDecoder } from '../../scripts/tiny-model/vae-decoder.ts';
 import { createPreviewDecoder, type LoadedPreviewDecoder } from '../runtime/preview-decoder.ts';
-import { allResident, createComponentSession, describeUnet, oneAtATime, wrapSessions, type RuntimeOptions } from '../runtime/components.ts';
+import { allResident, createComponentSession, describeUnet, oneAtATime, wrapSessions } from '../runtime/components.ts';
 import type { DiffusionComponents, Shape4 } from './components.ts';
-import { decodedToRgba } from './image.ts';
 import type { PreviewDecoder } from './preview.ts';
 import { TorchGenerator } from './random.ts';
-import { createScheduler, parseSchedulerConfig, schedulerConfigFor } from './schedulers/index.ts';
-import { ClipTokenizer } from './tokenizer.ts';
+import { createScheduler, schedulerConfigFor } from './schedulers/index.ts';
 import { chunkLimit } from './prompt-chunks.ts';
 import { planText } from './prompt-conditioning.ts';
-import { txt2img, type Txt2ImgModel } from './txt2img.ts';
+import { generateImages, type DiffusionModel } from './generate.ts';
+import { tinyModel, wasmRuntime } from './tiny-model.test-support.ts';
 
-ort.env.wasm.numThreads = 1;
-const runtime = { ort, backend: 'wasm' } as unknown as RuntimeOptions;
-const files = tinyModelFiles();
-const text = (path: string) => new TextDecoder().decode(files.get(path)!);
+const tiny = tinyModel();
+const runtime = wasmRuntime;
+const createSession = tiny.createSession;
 
 const settings: GenerationSettings = {
   prompt: 'a photo of a cat',
@@ -37,20 +34,9 @@ const settings: GenerationSettings = {
   batchCount: 1,
 };
 
-const createSession = (name: NetworkName) => createComponentSession(runtime, name, files.get(networkPath(name))!);
-
-let model: Txt2ImgModel;
+let model: DiffusionModel;
 beforeAll(async () => {
-  const created: Partial<Record<NetworkName, ort.InferenceSession>> = {};
-  for (const name of REQUIRED_NETWORKS) created[name] = await createSession(name);
-  const sessions = perNetwork((name) => created[name]);
-  model = {
-    components: wrapSessions(runtime, allResident(sessions), { unet: describeUnet(sessions.unet) }),
-    tokenizer: ClipTokenizer.fromFiles(text('tokenizer/vocab.json'), text('tokenizer/merges.txt')),
-    textLimit: chunkLimit(describeUnet(sessions.unet).fixedTextLength),
-    schedulerConfig: parseSchedulerConfig(JSON.parse(text('scheduler/scheduler_config.json'))),
-    vaeScalingFactor: 0.18215,
-  };
+  model = await tiny.load();
 });
 
 /** Runs txt2img, recording every UNet input and every checkpoint. */
@@ -58,7 +44,7 @@ async function run(overrides: Partial<GenerationSettings> = {}, resume?: Checkpo
   const unetInputs: Float32Array[] = [];
   const guidances: number[] = [];
   const checkpoints: Checkpoint[] = [];
-  const samples: Float32Array[] = [];
+  const samples: Uint8ClampedArray[] = [];
   const components: DiffusionComponents = {
     ...model.components,
     timings: model.components.timings,
@@ -69,13 +55,12 @@ async function run(overrides: Partial<GenerationSettings> = {}, resume?: Checkpo
       return model.components.predictNoise(sample, shape, t, embeddings, guidance);
     },
   };
-  await txt2img(
+  await generateImages(
     { ...model, components },
-    'job',
-    { ...settings, ...overrides },
+    { id: 'job', settings: { ...settings, ...overrides } },
     {
       onStep: ({ checkpoint }) => void checkpoints.push(checkpoint),
-      onImage: async ({ sample }) => void samples.push(sample),
+      onImage: async ({ rgba }) => void samples.push(rgba),
       isCancelled: () => false,
     },
     resume,
@@ -169,8 +154,8 @@ describe('txt2img with the tiny model on wasm', () => {
     await unet.release();
     const sessions = oneAtATime(load, { name: 'textEncoder', session: await load('textEncoder') });
     const components = wrapSessions(runtime, sessions, { unet: inputs });
-    const samples: Float32Array[] = [];
-    await txt2img({ ...model, components }, 'job', { ...settings, batchCount: 2 }, { onStep: () => {}, onImage: async ({ sample }) => void samples.push(sample), isCancelled: () => false });
+    const samples: Uint8ClampedArray[] = [];
+    await generateImages({ ...model, components }, { id: 'job', settings: { ...settings, batchCount: 2 } }, { onStep: () => {}, onImage: async ({ rgba }) => void samples.push(rgba), isCancelled: () => false });
     expect(samples[0]).toEqual(normal.samples[0]);
     expect(most, 'sessions alive at once').toBe(1);
     expect(created).toEqual(['unet', 'textEncoder', 'unet', 'vaeDecoder', 'unet', 'vaeDecoder']);
@@ -209,10 +194,10 @@ describe('txt2img with emphasis and long prompts (tiny model, wasm)', () => {
     const inputs = describeUnet(unet);
     expect(inputs.fixedTextLength).toBe(77);
     const sessions = { textEncoder: await createSession('textEncoder'), unet, vaeDecoder: await createSession('vaeDecoder') };
-    const fixed: Txt2ImgModel = { ...model, components: wrapSessions(runtime, allResident(sessions), { unet: inputs }), textLimit: chunkLimit(inputs.fixedTextLength) };
+    const fixed: DiffusionModel = { ...model, components: wrapSessions(runtime, allResident(sessions), { unet: inputs }), textLimit: chunkLimit(inputs.fixedTextLength) };
     const sample = async (prompt: string) => {
-      const samples: Float32Array[] = [];
-      await txt2img(fixed, 'job', { ...settings, ...quick, prompt }, { onStep: () => {}, onImage: async (image) => void samples.push(image.sample), isCancelled: () => false });
+      const samples: Uint8ClampedArray[] = [];
+      await generateImages(fixed, { id: 'job', settings: { ...settings, ...quick, prompt } }, { onStep: () => {}, onImage: async (image) => void samples.push(image.rgba), isCancelled: () => false });
       return samples[0];
     };
     expect(await sample(longPrompt('dog'))).toEqual(await sample(longPrompt('cat')));
@@ -232,10 +217,9 @@ describe('txt2img previews', () => {
     const previews: (Preview | undefined)[] = [];
     const latents: Float32Array[] = [];
     const images: Uint8ClampedArray[] = [];
-    await txt2img(
+    await generateImages(
       { ...model, previewDecoder },
-      'job',
-      { ...settings, scheduler: 'euler' },
+      { id: 'job', settings: { ...settings, scheduler: 'euler' } },
       {
         // Each step is reported before its preview: a step without one stays undefined.
         onStep: ({ checkpoint }) => {
@@ -245,7 +229,7 @@ describe('txt2img previews', () => {
         onPreview: ({ preview, step }) => {
           previews[step - 1] = preview;
         },
-        onImage: async ({ sample, width, height }) => void images.push(decodedToRgba(sample, width, height)),
+        onImage: async ({ rgba }) => void images.push(rgba),
         isCancelled: () => false,
       },
       undefined,

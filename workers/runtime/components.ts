@@ -58,6 +58,8 @@ export interface SessionSpec {
   path: string;
   inputs: readonly string[];
   output: string;
+  /** Names the graph may give its output instead (see `NetworkSpec.otherOutputs`). */
+  otherOutputs?: readonly string[];
 }
 
 /** One of the model's networks' sessions; see `createSession`. */
@@ -91,7 +93,7 @@ export async function createSession(
     throw (await runtimeStartError(error, ortAssets(runtime.ort))) ?? new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);
   }
   const missing = spec.inputs.find((input) => !session.inputNames.includes(input));
-  const outputs = networkOutputs(name);
+  const outputs = [spec.output, ...(spec.otherOutputs ?? [])];
   const problem = missing
     ? `lacks the input "${missing}" (it has ${session.inputNames.join(', ')})`
     : outputs.some((output) => session.outputNames.includes(output))

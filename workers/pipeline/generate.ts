@@ -1,8 +1,12 @@
 import { checkCheckpoint, CURRENT_BUILD, LATENT_CHANNELS, VAE_FACTOR, type Checkpoint } from '../../src/shared/checkpoint.ts';
-import { CancelledError, CheckpointError } from '../../src/shared/errors.ts';
+import { CancelledError, CheckpointError, InvalidSettingError } from '../../src/shared/errors.ts';
+import { denoisingSteps, validateImageInput } from '../../src/shared/image-input.ts';
+import type { Job } from '../../src/shared/job.ts';
 import type { Preview } from '../../src/shared/progress.ts';
 import { DEFAULT_PREVIEW_EVERY, type GenerationSettings, type PreviewEvery } from '../../src/shared/settings.ts';
 import type { DiffusionComponents, Shape4, TextEmbeddings } from './components.ts';
+import { decodedToRgba } from './image.ts';
+import { encodeInput, startFromImage, type EncodedInput, type ImageStart } from './image-start.ts';
 import { previewCadence, type PreviewCadence } from './preview-cadence.ts';
 import { renderPreview, type PreviewDecoder } from './preview.ts';
 import { TorchGenerator } from './random.ts';
@@ -11,7 +15,7 @@ import type { ChunkLimit } from './prompt-chunks.ts';
 import { encodePrompts, planText, promptsFor } from './prompt-conditioning.ts';
 import type { ClipTokenizer } from './tokenizer.ts';
 
-export interface Txt2ImgModel {
+export interface DiffusionModel {
   components: DiffusionComponents;
   tokenizer: ClipTokenizer;
   /** How many 77-token chunks of text the UNet takes. */
@@ -40,13 +44,14 @@ export interface PreviewReport {
   previewMs: number;
 }
 
-export interface Txt2ImgHooks {
+export interface GenerateHooks {
   onEncoded?(): void;
   /** Awaited before the next step starts. */
   onStep(report: StepReport): void | Promise<void>;
   onPreview?(report: PreviewReport): void;
   onDecode?(imageIndex: number): void;
-  onImage(image: { imageIndex: number; seed: number; width: number; height: number; sample: Float32Array }): Promise<void>;
+  /** The finished picture, RGBA, with the original composited back where inpainting kept it. */
+  onImage(image: { imageIndex: number; seed: number; width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }): Promise<void>;
   isCancelled(): boolean;
 }
 
@@ -78,25 +83,48 @@ export function initialLatents(generator: TorchGenerator, count: number, initNoi
   return out;
 }
 
+/** `[latents rows..., extra]` per batch row along the channels: a 9-channel UNet's `[latents, mask, masked-image latents]`. */
+function withExtraChannels(input: Float32Array, rows: number, extra: Float32Array): Float32Array<ArrayBuffer> {
+  const rowLength = input.length / rows;
+  const out = new Float32Array(input.length + rows * extra.length);
+  for (let row = 0; row < rows; row++) {
+    const at = row * (rowLength + extra.length);
+    out.set(input.subarray(row * rowLength, (row + 1) * rowLength), at);
+    out.set(extra, at + rowLength);
+  }
+  return out;
+}
+
+/** What of a job the pipeline reads. */
+export type PipelineJob = Pick<Job, 'id' | 'settings' | 'input'>;
+
 /**
- * Text to image: for each image of the batch, the denoising loop from a seed
- * (or from `resume`), then VAE decode. Every step reports a checkpoint that
+ * Runs a job: for each image of the batch, the denoising loop from a seed (or
+ * from `resume`), then VAE decode. Text to image starts from noise; with
+ * `job.input` it is image to image (diffusers' StableDiffusionImg2ImgPipeline)
+ * or, with a mask, inpainting (StableDiffusionInpaintPipeline), running the
+ * last `int(steps * strength)` steps. Every step reports a checkpoint that
  * lets `resume` continue bit-exactly. A `resume` that does not fit the job or
  * the schedulers is a CheckpointError before any work starts.
  */
-export async function txt2img(
-  model: Txt2ImgModel,
-  jobId: string,
-  settings: GenerationSettings,
-  hooks: Txt2ImgHooks,
+export async function generateImages(
+  model: DiffusionModel,
+  job: PipelineJob,
+  hooks: GenerateHooks,
   resume?: Checkpoint,
   previewEvery: PreviewEvery = DEFAULT_PREVIEW_EVERY,
 ): Promise<void> {
+  const { settings, input } = job;
+  if (input) validateImageInput(input, settings.steps, settings.width, settings.height);
   if (resume) {
-    const check = checkCheckpoint(resume, { id: jobId, settings });
+    const check = checkCheckpoint(resume, job);
     if (!check.ok) throw new CheckpointError(check.reason);
   }
   const { components } = model;
+  if (!input && components.unetChannels !== LATENT_CHANNELS) {
+    throw new InvalidSettingError('image', 'This is an inpainting model: give it an input image and paint a mask of the region to repaint.');
+  }
+  const encoded = input && (await encodeInput(components.imageEncoder, input, components.unetChannels));
   const cadence = previewCadence(previewEvery);
   const prompts = promptsFor(settings, usesGuidance(settings, components.embedsGuidance));
   const text = await encodePrompts(components, planText(model.tokenizer, prompts, model.textLimit));
@@ -104,7 +132,7 @@ export async function txt2img(
   try {
     for (let imageIndex = resume?.imageIndex ?? 0; imageIndex < settings.batchCount; imageIndex++) {
       const from = resume?.imageIndex === imageIndex ? resume : undefined;
-      await denoiseAndDecode(model, jobId, settings, imageIndex, text, hooks, cadence, from);
+      await denoiseAndDecode(model, job, encoded, imageIndex, text, hooks, cadence, from);
     }
   } finally {
     text.dispose();
@@ -112,15 +140,16 @@ export async function txt2img(
 }
 
 async function denoiseAndDecode(
-  model: Txt2ImgModel,
-  jobId: string,
-  settings: GenerationSettings,
+  model: DiffusionModel,
+  job: PipelineJob,
+  encoded: EncodedInput | undefined,
   imageIndex: number,
   text: TextEmbeddings,
-  hooks: Txt2ImgHooks,
+  hooks: GenerateHooks,
   cadence: PreviewCadence,
   resume: Checkpoint | undefined,
 ): Promise<void> {
+  const { id: jobId, settings, input } = job;
   const latentW = settings.width / VAE_FACTOR;
   const latentH = settings.height / VAE_FACTOR;
   const shape: Shape4 = [1, LATENT_CHANNELS, latentH, latentW];
@@ -128,8 +157,16 @@ async function denoiseAndDecode(
   const scheduler = createScheduler(schedulerConfigFor(settings.scheduler, model.schedulerConfig));
   scheduler.setTimesteps(settings.steps);
   const generator = new TorchGenerator(seed);
-  let latents: Float32Array;
   let start = 0;
+  let fromImage: ImageStart | undefined;
+  if (input && encoded) {
+    start = denoisingSteps(settings.steps, input.strength).start;
+    // diffusers' get_timesteps: the schedule entered at its begin index.
+    scheduler.setBeginIndex(start);
+    // A resumed run draws the same start again, for the noise and masks its steps need, then takes the checkpoint's generator.
+    fromImage = startFromImage(encoded, input, scheduler, start, generator, model.vaeScalingFactor, model.components.unetChannels);
+  }
+  let latents: Float32Array;
   if (resume) {
     latents = resume.latents;
     try {
@@ -141,18 +178,22 @@ async function denoiseAndDecode(
     }
     start = resume.step;
   } else {
-    latents = initialLatents(generator, LATENT_CHANNELS * latentH * latentW, scheduler.initNoiseSigma);
+    latents = fromImage?.latents ?? initialLatents(generator, LATENT_CHANNELS * latentH * latentW, scheduler.initNoiseSigma);
   }
   const guided = usesGuidance(settings, model.components.embedsGuidance);
-  const unetShape: Shape4 = [text.batch, LATENT_CHANNELS, latentH, latentW];
+  const unetShape: Shape4 = [text.batch, model.components.unetChannels, latentH, latentW];
+  const unetExtra = fromImage?.unetExtra;
   for (let step = start; step < settings.steps; step++) {
     if (hooks.isCancelled()) throw new CancelledError();
     const stepStart = performance.now();
     const t = scheduler.timesteps[step];
-    const input = scheduler.scaleModelInput(latents, t);
-    const noise = await model.components.predictNoise(guided ? doubled(input) : input, unetShape, t, text, settings.guidance);
+    const scaled = scheduler.scaleModelInput(latents, t);
+    const batch = guided ? doubled(scaled) : scaled;
+    const unetInput = unetExtra ? withExtraChannels(batch, text.batch, unetExtra) : batch;
+    const noise = await model.components.predictNoise(unetInput, unetShape, t, text, settings.guidance);
     const prediction = guided ? applyGuidance(noise, settings.guidance) : noise;
     latents = scheduler.step(prediction, t, latents, generator).prevSample;
+    if (fromImage?.blend) latents = fromImage.blend(latents, step + 1 < settings.steps ? scheduler.timesteps[step + 1] : undefined);
     const stepMs = performance.now() - stepStart;
     const previewing = cadence.due(step + 1, settings.steps);
     // The step (and its checkpoint) is reported before its preview, which may take longer than the step itself.
@@ -187,5 +228,6 @@ async function denoiseAndDecode(
   const scaled = new Float32Array(latents.length);
   for (let i = 0; i < latents.length; i++) scaled[i] = latents[i] / model.vaeScalingFactor;
   const sample = await model.components.decode(scaled, shape);
-  await hooks.onImage({ imageIndex, seed, width: settings.width, height: settings.height, sample });
+  const rgba = decodedToRgba(sample, settings.width, settings.height);
+  await hooks.onImage({ imageIndex, seed, width: settings.width, height: settings.height, rgba: fromImage ? fromImage.finish(rgba) : rgba });
 }
