@@ -1,6 +1,8 @@
 /**
- * A small static server for the built app, like any static host. With
- * `--isolate` (the default) it sends COOP/COEP so ORT's wasm can use threads;
+ * A small static server for the built app, like any static host. By default it
+ * sends the headers the README's deploy notes ask of a host: COOP/COEP so ORT's
+ * wasm can use threads, and the app-only Content-Security-Policy for every
+ * worker script but the store's (`--no-isolate` sends neither, like GitHub Pages);
  * `--prefix /hearth/` serves the folder under a sub-path, like a GitHub Pages project site.
  * Usage: tsx scripts/serve.ts [--dir dist] [--port 4173] [--no-isolate] [--prefix /]
  */
@@ -10,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { APP_WORKER_POLICY, isStoreWorkerScript } from '../src/shared/worker-policy.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,6 +31,7 @@ const TYPES: Record<string, string> = {
 export interface ServeOptions {
   dir: string;
   port: number;
+  /** Send COOP/COEP and the workers' policy, as the deploy notes ask; false is a host that sends no headers. */
   isolate: boolean;
   /** The URL path the folder appears under, starting and ending with '/'; '/' by default. */
   prefix?: string;
@@ -50,11 +54,14 @@ export function serve({ dir, port, isolate, prefix = '/', fail, types = {} }: Se
     try {
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const info = await stat(file);
+      // The service worker adds the same from the second load on; the store worker's policy needs the user's added hosts, which only it knows.
+      const workerScript = request.headers['sec-fetch-dest'] === 'worker' && !isStoreWorkerScript(path);
       response.writeHead(200, {
         'Content-Type': types[extname(file)] ?? TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': info.size,
         'Cache-Control': 'no-cache',
         ...(isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+        ...(isolate && workerScript ? { 'Content-Security-Policy': APP_WORKER_POLICY } : {}),
       });
       createReadStream(file).pipe(response);
     } catch {

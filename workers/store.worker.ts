@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
 import { installErrorTransfer } from '../src/shared/comlink-errors.ts';
-import { installFetchProbe } from './store/fetch-probe.ts';
+import { installFetchProbe } from './fetch-probe.ts';
 import { createStoreService } from './store/service.ts';
 
 installErrorTransfer();
 // Vite replaces import.meta.env.MODE at build time, so production tree-shakes the probe away.
-if (import.meta.env.MODE === 'e2e') installFetchProbe();
+if (import.meta.env.MODE === 'e2e') installFetchProbe('store');
 expose(createStoreService());

@@ -9,7 +9,8 @@
 import { clientsClaim } from 'workbox-core';
 import { addPlugins, cleanupOutdatedCaches, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { registerRoute } from 'workbox-routing';
-import { addedOrigins, storeWorkerPolicy } from '../src/shared/model-hosts.ts';
+import { addedOrigins } from '../src/shared/model-hosts.ts';
+import { workerPolicy } from '../src/shared/worker-policy.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 
@@ -43,16 +44,15 @@ function isolate(response: Response, extra: Record<string, string> = {}): Respon
 }
 
 /**
- * The store worker's script also gets its Content-Security-Policy: the page's
- * `<meta>` policy does not reach workers, and only this worker fetches from
- * hosts a manifest names. The allowed origins are read now, so a worker
- * started after a model was added from a new host may fetch from it
- * (`src/shared/model-hosts.ts`).
+ * Worker scripts also get their Content-Security-Policy: the page's `<meta>`
+ * policy does not reach workers (`src/shared/worker-policy.ts`). The store
+ * worker's allowed origins are read now, so a worker started after a model
+ * was added from a new host may fetch from it (`src/shared/model-hosts.ts`).
  */
 async function withHeaders(request: Request, response: Response): Promise<Response> {
   if (!createsContext(request)) return response;
-  if (request.destination !== 'worker' || !/\/store\.worker[^/]*\.js$/.test(new URL(request.url).pathname)) return isolate(response);
-  return isolate(response, { 'Content-Security-Policy': storeWorkerPolicy(await addedOrigins()) });
+  if (request.destination !== 'worker') return isolate(response);
+  return isolate(response, { 'Content-Security-Policy': await workerPolicy(new URL(request.url).pathname, () => addedOrigins()) });
 }
 
 addPlugins([{ handlerWillRespond: ({ request, response }) => withHeaders(request, response) }]);

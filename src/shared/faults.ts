@@ -4,7 +4,9 @@ export type FaultPlan = { kind: 'destroy-device' | 'throw' | 'hang' | 'out-of-me
 /** A BroadcastChannel reaches whichever worker is alive, without an API method for it. */
 export const FAULT_CHANNEL = 'hearth-faults';
 
-/** The e2e build's store worker fetches a URL asked on this channel and answers how it went (`workers/store/fetch-probe.ts`). */
-export const STORE_PROBE_CHANNEL = 'hearth-store-probe';
+/** The e2e build's workers fetch a URL asked on this channel and answer how it went (`workers/fetch-probe.ts`). */
+export const FETCH_PROBE_CHANNEL = 'hearth-fetch-probe';
 
-export type StoreProbeMessage = { kind: 'fetch'; url: string } | { kind: 'fetched'; url: string; result: string };
+export type ProbedWorker = 'store' | 'diffusion' | 'prompt';
+
+export type FetchProbeMessage = { kind: 'fetch'; worker: ProbedWorker; url: string } | { kind: 'fetched'; worker: ProbedWorker; url: string; result: string };
