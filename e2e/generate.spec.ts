@@ -38,7 +38,7 @@ test('a prompt becomes an image on WebGPU, deterministically, and matches wasm',
 test('Cancel stops within one step and the form works again', async ({ page }) => {
   await openStudio(page);
   const before = await galleryImages(page).count();
-  await page.getByLabel('Steps').fill('40');
+  await page.getByLabel('Steps', { exact: true }).fill('40');
   await page.getByRole('button', { name: 'Generate' }).click();
   const bar = page.getByRole('progressbar', { name: 'Generation progress' });
   await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
@@ -58,15 +58,15 @@ test('settings out of range are refused with a message and nothing runs', async 
   await openStudio(page);
   const before = await galleryImages(page).count();
   await page.getByLabel('Prompt', { exact: true }).fill('kept prompt');
-  await page.getByLabel('Steps').fill('0');
+  await page.getByLabel('Steps', { exact: true }).fill('0');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('alert')).toHaveText('Steps must be a whole number from 1 to 100.');
-  await page.getByLabel('Steps').fill('4');
-  await page.getByLabel('Width').fill('100');
+  await page.getByLabel('Steps', { exact: true }).fill('4');
+  await page.getByLabel('Width', { exact: true }).fill('100');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('alert')).toHaveText('Width must be a multiple of 64.');
-  await page.getByLabel('Width').fill('128');
-  await page.getByLabel('Guidance').fill('99');
+  await page.getByLabel('Width', { exact: true }).fill('128');
+  await page.getByLabel('Guidance', { exact: true }).fill('99');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('alert')).toHaveText('Guidance must be a number from 0 to 30.');
   expect(await galleryImages(page).count()).toBe(before);

@@ -49,7 +49,7 @@ test('after repeated GPU crashes the browser refuses WebGPU and the job finishes
   const page = await browser.newPage({ baseURL });
   await openStudio(page);
   await page.getByLabel('Sampler').selectOption({ label: 'Euler a' });
-  await page.getByLabel('Steps').fill('6');
+  await page.getByLabel('Steps', { exact: true }).fill('6');
   for (let crash = 1; crash <= 6 && !(await page.getByTestId('backend').textContent())?.includes('CPU (wasm)'); crash++) {
     await startHeld(page, 1);
     await crashGpuProcess();
