@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { fractionDifferent } from './pixels.ts';
+import { fractionDifferent, meanChannelDiff } from './pixels.ts';
 import { generate, newestPixels, openStudio } from './studio.ts';
 
 interface Frame {
@@ -7,18 +7,40 @@ interface Frame {
   width: number;
   height: number;
   pixels: number[];
+  /** Whether the bytes drawn are the very array that arrived from the worker, not a copy. */
+  asReceived: boolean;
 }
 
-/** Records every frame the live view draws, read back from its canvas as soon as it names the frame. */
+/**
+ * Records every frame the live view draws, read back from its canvas as soon
+ * as it names the frame, and whether `putImageData` was handed an array that
+ * a message from the worker carried (comlink delivers progress on a MessagePort).
+ */
 async function recordFrames(page: Page): Promise<void> {
   await page.addInitScript(() => {
+    const received = new WeakSet<object>();
+    const collect = (value: unknown, depth: number): void => {
+      if (value instanceof Uint8ClampedArray) received.add(value);
+      else if (value && typeof value === 'object' && depth > 0) for (const inner of Object.values(value)) collect(inner, depth - 1);
+    };
+    const listen = MessagePort.prototype.addEventListener;
+    MessagePort.prototype.addEventListener = function (this: MessagePort, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
+      if (type === 'message') listen.call(this, 'message', (event: Event) => collect((event as MessageEvent).data, 8));
+      return listen.call(this, type, listener, options);
+    } as typeof listen;
+    let drawnAsReceived = false;
+    const put = CanvasRenderingContext2D.prototype.putImageData;
+    CanvasRenderingContext2D.prototype.putImageData = function (this: CanvasRenderingContext2D, ...args: Parameters<typeof put>) {
+      drawnAsReceived = received.has(args[0].data);
+      return put.apply(this, args);
+    } as typeof put;
     const frames: Frame[] = ((window as unknown as { __frames: Frame[] }).__frames = []);
     new MutationObserver((mutations) => {
       for (const mutation of mutations) {
         const canvas = mutation.target as HTMLCanvasElement;
         if (mutation.attributeName !== 'data-frame' || !canvas.dataset.frame) continue;
         const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        frames.push({ frame: canvas.dataset.frame, width: canvas.width, height: canvas.height, pixels: Array.from(data) });
+        frames.push({ frame: canvas.dataset.frame, width: canvas.width, height: canvas.height, pixels: Array.from(data), asReceived: drawnAsReceived });
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-frame'] });
   });
@@ -26,18 +48,23 @@ async function recordFrames(page: Page): Promise<void> {
 
 const framesSeen = (page: Page): Promise<Frame[]> => page.evaluate(() => (window as unknown as { __frames: Frame[] }).__frames.slice());
 
-test('every step shows a preview, and the finished image replaces the last one in place; the setting is kept', async ({ page }) => {
+test("the tiny preview decoder's previews change each step and end near the image, which replaces them in place; the setting is kept", async ({ page }) => {
   await recordFrames(page);
   await openStudio(page);
   await page.getByRole('combobox', { name: 'Previews' }).selectOption({ label: 'Every step' });
-  await generate(page, { width: 128, height: 128, steps: 3, guidance: 3, prompt: 'a photo of a cat', seed: 5 });
+  await generate(page, { width: 64, height: 64, steps: 3, guidance: 3, prompt: 'a photo of a cat', seed: 5 });
 
   const frames = await framesSeen(page);
   expect(frames.map((f) => f.frame)).toEqual(['step-1', 'step-2', 'step-3', 'image-0']);
-  // The built-in model has no preview decoder: previews are the latent approximation, at latent size (128 / 8).
-  expect(frames.map((f) => [f.width, f.height])).toEqual([[16, 16], [16, 16], [16, 16], [128, 128]]);
+  // The built-in model's preview decoder gives full-size previews.
+  expect(frames.map((f) => [f.width, f.height])).toEqual(Array(4).fill([64, 64]));
+  expect(frames.map((f) => f.asReceived), 'every frame is drawn from the transferred bytes, without a copy').toEqual([true, true, true, true]);
   for (let i = 1; i < 3; i++) expect(fractionDifferent(frames[i].pixels, frames[i - 1].pixels), `step ${i + 1} differs from step ${i}`).toBeGreaterThan(0.2);
-  expect(frames[3].pixels, 'the live view ends on the finished image itself').toEqual(await newestPixels(page));
+  const image = await newestPixels(page);
+  expect(frames[3].pixels, 'the live view ends on the finished image itself').toEqual(image);
+  // The decoder is fitted to the tiny VAE on random latents and is far from exact: on wasm in Node the last
+  // preview of such a job differs from the image by 0.64-0.76 of what the first step's preview does (docs/previews.md).
+  expect(meanChannelDiff(frames[2].pixels, image), 'the last preview is nearer the image than the first').toBeLessThan(0.85 * meanChannelDiff(frames[0].pixels, image));
 
   await page.getByRole('combobox', { name: 'Previews' }).selectOption({ label: 'Off' });
   await generate(page, { seed: 6 });

@@ -139,6 +139,11 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
+  /** Every node, in the order they run. */
+  graphNodes(): readonly onnxProto.onnx.INodeProto[] {
+    return this.nodes;
+  }
+
   /** Every initializer, in the order the graph records them. */
   weights(): readonly Initializer[] {
     return this.initializers;

@@ -5,8 +5,6 @@ import { CheckpointError } from '../../src/shared/errors.ts';
 import type { NetworkName } from '../../src/shared/networks.ts';
 import type { Preview } from '../../src/shared/progress.ts';
 import { SCHEDULERS, type GenerationSettings, type PreviewEvery, type SchedulerChoice } from '../../src/shared/settings.ts';
-import { createRng, seedFor } from '../../scripts/tiny-model/random.ts';
-import { buildPreviewDecoder } from '../../scripts/tiny-model/vae-decoder.ts';
 import { createPreviewDecoder, type LoadedPreviewDecoder } from '../runtime/preview-decoder.ts';
 import { allResident, createComponentSession, describeUnet, oneAtATime, wrapSessions } from '../runtime/components.ts';
 import type { DiffusionComponents, Shape4 } from './components.ts';
@@ -209,8 +207,7 @@ describe('txt2img with emphasis and long prompts (tiny model, wasm)', () => {
 describe('txt2img previews', () => {
   let tinyPreview: LoadedPreviewDecoder;
   beforeAll(async () => {
-    // Built from the VAE's seed, as tinyModelFiles builds the VAE: it has the VAE's weights.
-    tinyPreview = await createPreviewDecoder(runtime, buildPreviewDecoder(createRng(seedFor(1, 'vae_decoder'))), { sessionRunMs: 0 });
+    tinyPreview = await createPreviewDecoder(runtime, files.get('preview_decoder/model.onnx')!, { sessionRunMs: 0 });
   });
 
   async function run(previewDecoder: PreviewDecoder | undefined, every: PreviewEvery) {
@@ -262,8 +259,9 @@ describe('txt2img previews', () => {
     const { previews, image } = await run(tinyPreview, 1);
     const pixels = previews.map((p) => p!.rgba);
     for (let i = 1; i < pixels.length; i++) expect(meanAbsDiff(pixels[i], pixels[i - 1]), `step ${i + 1} vs ${i}`).toBeGreaterThan(2);
-    const last = meanAbsDiff(pixels[pixels.length - 1], image);
-    expect(last).toBeLessThan(4);
+    // Fitted to the tiny VAE on random latents, it is far from exact (docs/previews.md): measured 30 against the
+    // first step's 44 (0-255 per channel), where two unrelated tiny-model images differ by about 45.
+    expect(meanAbsDiff(pixels[pixels.length - 1], image)).toBeLessThan(0.8 * meanAbsDiff(pixels[0], image));
   });
 });
 
