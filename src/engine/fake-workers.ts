@@ -18,9 +18,9 @@ import type { EngineHandle } from './client.ts';
 export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'slow-steps' | 'bad-checkpoint' | undefined;
 
 export const STEPS = 4;
-/** A model with a 1 MB UNet: its steps get the supervisor's fixed allowances. */
-export const fakeSource = (id = 'tiny'): ModelSource =>
-  ({ kind: 'url', baseUrl: 'x', manifest: { id, precision: 'fp32', files: [{ path: 'unet/model.onnx', size: 1e6, sha256: '' }] } }) as unknown as ModelSource;
+/** A model with a UNet of `unetBytes` (fp32); at 1 MB its steps get the supervisor's fixed allowances. */
+export const fakeSource = (id = 'tiny', unetBytes = 1e6): ModelSource =>
+  ({ kind: 'url', baseUrl: 'x', manifest: { id, precision: 'fp32', files: [{ path: 'unet/model.onnx', size: unetBytes, sha256: '' }] } }) as unknown as ModelSource;
 export const fakeInfo: EngineInfo = { backend: 'wasm', ortVersion: 't', crossOriginIsolated: false, threads: 1 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,7 +78,7 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
         const first = (resume?.step ?? 0) + 1;
         for (let step = first; step <= STEPS; step++) {
           const checkpoint = fakeCheckpoint(job.id, step);
-          // Real-size steps on a slow device: each takes as long as the first (compiling) one, 300 ms, past the stall floor.
+          // Real-size steps on the CPU: 300 ms each, past the stall floor.
           const stepMs = fault === 'slow-steps' ? 300 : 1;
           if (fault === 'slow-steps' && step > first) await sleep(stepMs);
           onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs, previewing: false, checkpoint });

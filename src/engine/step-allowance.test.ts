@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelManifest } from '../shared/model.ts';
-import { firstStepAllowanceMs, laterStepAllowanceMs, processorOf, stepWork } from './step-allowance.ts';
+import { processorOf, stepAllowanceMs, stepWork } from './step-allowance.ts';
 
 const turbo = (precision: 'fp16' | 'fp32'): Pick<ModelManifest, 'files' | 'precision'> => ({
   precision,
@@ -22,23 +22,17 @@ describe('step allowance', () => {
   });
 
   it('keeps the fixed allowance on a GPU up to SD 1.5 at 512x512 and grows it beyond', () => {
-    expect(firstStepAllowanceMs(stepWork(job(512, 512, 7), turbo('fp16')), 'gpu', FLOOR) / FLOOR).toBeCloseTo(1, 1);
-    expect(firstStepAllowanceMs(stepWork(job(1024, 1024, 7), turbo('fp16')), 'gpu', FLOOR)).toBeCloseTo(4 * FLOOR, -4);
+    expect(stepAllowanceMs(stepWork(job(512, 512, 7), turbo('fp16')), 'gpu', FLOOR) / FLOOR).toBeCloseTo(1, 1);
+    expect(stepAllowanceMs(stepWork(job(1024, 1024, 7), turbo('fp16')), 'gpu', FLOOR)).toBeCloseTo(4 * FLOOR, -4);
   });
 
   it('gives a real-size step on the CPU far more than the GPU allowance, and a tiny one the floor', () => {
     // 17.3 s was measured at 64x64 on wasm: 512x512 is 64 times the work, so hours, not two minutes.
-    expect(minutes(firstStepAllowanceMs(stepWork(job(512, 512), turbo('fp32')), 'wasm', FLOOR))).toBeGreaterThan(100);
-    expect(firstStepAllowanceMs(stepWork(job(64, 64), turbo('fp32')), 'wasm', FLOOR)).toBeGreaterThan(FLOOR);
-    expect(firstStepAllowanceMs(stepWork(job(64, 64), turbo('fp32')), 'software-gpu', FLOOR)).toBeGreaterThan(firstStepAllowanceMs(stepWork(job(64, 64), turbo('fp32')), 'wasm', FLOOR));
+    expect(minutes(stepAllowanceMs(stepWork(job(512, 512), turbo('fp32')), 'wasm', FLOOR))).toBeGreaterThan(100);
+    expect(stepAllowanceMs(stepWork(job(64, 64), turbo('fp32')), 'wasm', FLOOR)).toBeGreaterThan(FLOOR);
+    expect(stepAllowanceMs(stepWork(job(64, 64), turbo('fp32')), 'software-gpu', FLOOR)).toBeGreaterThan(stepAllowanceMs(stepWork(job(64, 64), turbo('fp32')), 'wasm', FLOOR));
     const tiny = { precision: 'fp32' as const, files: [{ path: 'unet/model.onnx', size: 200_000, sha256: '' }] };
-    expect(firstStepAllowanceMs(stepWork(job(64, 64), tiny), 'wasm', FLOOR)).toBe(FLOOR);
-  });
-
-  it('lets a later step take twice the first, so a step right after the first is not held to the floor', () => {
-    expect(laterStepAllowanceMs(60_000, 0, 20_000)).toBe(120_000);
-    expect(laterStepAllowanceMs(1_000, 5_000, 20_000)).toBe(50_000);
-    expect(laterStepAllowanceMs(10, 10, 20_000)).toBe(20_000);
+    expect(stepAllowanceMs(stepWork(job(64, 64), tiny), 'wasm', FLOOR)).toBe(FLOOR);
   });
 
   it('tells a software WebGPU adapter from a GPU', () => {

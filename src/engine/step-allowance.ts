@@ -4,9 +4,9 @@
  * GPU and an 866M-parameter UNet on the CPU: a real-size step at 64x64 took
  * 17 s on wasm, and one at 512x512 does 64 times the work (docs/real-size.md).
  * Killing a step that was only slow loses the job, since every retry is as
- * slow; noticing a real hang late only delays its recovery. So the first
- * step's allowance grows with the step's work and the processor, and later
- * steps are measured against the steps already seen.
+ * slow; noticing a real hang late only delays its recovery. So both the
+ * first step's allowance and the stall floor grow with the step's work and
+ * the processor.
  */
 import type { EngineInfo } from '../shared/backend.ts';
 import type { Job } from '../shared/job.ts';
@@ -42,20 +42,14 @@ export function processorOf(info: Pick<EngineInfo, 'backend' | 'adapter'> | unde
 }
 
 /**
- * Milliseconds the first step after a start (or a network created mid-job)
- * may take: at least `floorMs`, which covers shader compilation on a GPU.
+ * Milliseconds a step of `work` may go without progress: `floorMs` on a GPU
+ * up to SD 1.5 at 512x512 and proportionally more beyond; on the CPU, ten
+ * times what the measured rate predicts, and never less than `floorMs`. The
+ * supervisor passes its first-step allowance as the floor for a first step
+ * (it compiles shaders) and its stall floor for later ones.
  */
-export function firstStepAllowanceMs(work: number, processor: ReturnType<typeof processorOf>, floorMs: number): number {
+export function stepAllowanceMs(work: number, processor: ReturnType<typeof processorOf>, floorMs: number): number {
   if (processor === 'gpu') return floorMs * Math.max(1, work / GPU_REFERENCE_WORK);
   const slowdown = processor === 'software-gpu' ? SWIFTSHADER_SLOWDOWN : 1;
   return Math.max(floorMs, CPU_MARGIN * slowdown * work * CPU_MS_PER_WORK);
-}
-
-/**
- * Milliseconds a later step may take: ten times the slowest step after the
- * first, and never less than twice the first (which includes compiling, so
- * bounds a plain step) or `floorMs`.
- */
-export function laterStepAllowanceMs(firstStepMs: number, slowestLaterStepMs: number, floorMs: number): number {
-  return Math.max(floorMs, 2 * firstStepMs, 10 * slowestLaterStepMs);
 }

@@ -8,7 +8,7 @@ import type { Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
 import { DEFAULT_PREVIEW_EVERY, type MemoryOptions, type PreviewEvery } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
-import { firstStepAllowanceMs, laterStepAllowanceMs, processorOf, stepWork } from './step-allowance.ts';
+import { processorOf, stepAllowanceMs, stepWork } from './step-allowance.ts';
 
 /** What the supervisor tells the UI about the engine's life. */
 export type SupervisorEvent =
@@ -162,7 +162,9 @@ export class Supervisor {
             });
           }
           if (options.signal?.aborted) throw new CancelledError();
-          const watchdog = this.#watch(firstStepAllowanceMs(stepWork(job, source.manifest), processorOf(this.#info), this.#options.firstStepMs));
+          const work = stepWork(job, source.manifest);
+          const processor = processorOf(this.#info);
+          const watchdog = this.#watch(stepAllowanceMs(work, processor, this.#options.firstStepMs), stepAllowanceMs(work, processor, this.#options.stallFloorMs));
           const relay = (progress: Progress) => {
             watchdog.kick(progress);
             if (progress.phase === 'denoise') checkpoint = progress.checkpoint;
@@ -210,12 +212,11 @@ export class Supervisor {
    * whole step on wasm, so pings prove nothing; a step far slower than its
    * peers does. The first step and the first decode compile shaders, and a
    * network low-memory mode creates mid-job reads its weights first: those get
-   * `firstAllowedMs` (src/engine/step-allowance.ts).
+   * `firstAllowedMs`; any other wait ten times the slowest step after the
+   * first, but at least `floorMs` (both from src/engine/step-allowance.ts).
    */
-  #watch(firstAllowedMs: number): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
-    const { stallFloorMs } = this.#options;
+  #watch(firstAllowedMs: number, floorMs: number): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
     let last = performance.now();
-    let firstStep = 0;
     let slowestLaterStep = 0;
     let steps = 0;
     // A preview decoder can be slower than a step (on SwiftShader, many times): its runs widen the allowance too.
@@ -227,7 +228,7 @@ export class Supervisor {
     let timer: ReturnType<typeof setInterval> | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setInterval(() => {
-        const allowed = compiling ? firstAllowedMs : Math.max(laterStepAllowanceMs(firstStep, slowestLaterStep, stallFloorMs), 10 * longestPreview);
+        const allowed = compiling ? firstAllowedMs : Math.max(floorMs, 10 * slowestLaterStep, 10 * longestPreview);
         if (performance.now() - last > allowed) reject(new EngineDiedError(REASONS.hung));
       }, 250);
     });
@@ -237,8 +238,8 @@ export class Supervisor {
       kick(progress) {
         last = performance.now();
         if (progress.phase === 'denoise') {
-          if (steps === 0) firstStep = progress.stepMs;
-          else slowestLaterStep = Math.max(slowestLaterStep, progress.stepMs);
+          // The first step after a start compiles shaders; it says nothing about how long a step takes.
+          if (steps > 0) slowestLaterStep = Math.max(slowestLaterStep, progress.stepMs);
           steps++;
         }
         if (progress.phase === 'preview') {
