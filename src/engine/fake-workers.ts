@@ -81,7 +81,7 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
           // Real-size steps on the CPU: 300 ms each, past the stall floor.
           const stepMs = fault === 'slow-steps' ? 300 : 1;
           if (fault === 'slow-steps' && step > first) await sleep(stepMs);
-          onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs, previewing: false, checkpoint });
+          onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs, previewing: true, checkpoint });
           if (step === first && fault === 'crash') crash('The engine crashed (boom).');
           if (step === first && fault === 'lose-device') lose();
           if (step === 2 && fault === 'slow-swap') {

@@ -40,6 +40,13 @@ describe('Supervisor', () => {
     ]);
   });
 
+  it('notices a hang after a step at the stall floor when its preview is the latent approximation, which compiles nothing', async () => {
+    // A first-step allowance of 60 s would outlast the test; the 100 ms floor must apply.
+    const { supervisor, workers } = supervise(['hang'], undefined, 60_000);
+    await supervisor.run(job, source, () => {});
+    expect(workers.terminated()).toBe(1);
+  });
+
   it('backs off and gives up after repeated deaths, keeping the reason', async () => {
     const { supervisor, events } = supervise(['crash', 'crash', 'crash', 'crash']);
     await expect(supervisor.run(job, source, () => {})).rejects.toBeInstanceOf(EngineFailedError);

@@ -164,7 +164,9 @@ export class Supervisor {
           if (options.signal?.aborted) throw new CancelledError();
           const work = stepWork(job, source.manifest);
           const processor = processorOf(this.#info);
-          const watchdog = this.#watch(stepAllowanceMs(work, processor, this.#options.firstStepMs), stepAllowanceMs(work, processor, this.#options.stallFloorMs));
+          // Only a preview decoder compiles shaders for its first preview; the latent approximation (no decoder, or low-memory mode) is instant.
+          const decoderPreviews = source.previewDecoder !== undefined && !this.#options.memory().lowMemory;
+          const watchdog = this.#watch(stepAllowanceMs(work, processor, this.#options.firstStepMs), stepAllowanceMs(work, processor, this.#options.stallFloorMs), decoderPreviews);
           const relay = (progress: Progress) => {
             watchdog.kick(progress);
             if (progress.phase === 'denoise') checkpoint = progress.checkpoint;
@@ -215,7 +217,7 @@ export class Supervisor {
    * `firstAllowedMs`; any other wait ten times the slowest step after the
    * first, but at least `floorMs` (both from src/engine/step-allowance.ts).
    */
-  #watch(firstAllowedMs: number, floorMs: number): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
+  #watch(firstAllowedMs: number, floorMs: number, decoderPreviews: boolean): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
     let last = performance.now();
     let slowestLaterStep = 0;
     let steps = 0;
@@ -251,7 +253,7 @@ export class Supervisor {
           steps === 0 ||
           progress.phase === 'swap' ||
           (progress.phase === 'decode' && !decodedBefore) ||
-          (progress.phase === 'denoise' && progress.previewing && previews === 0);
+          (decoderPreviews && progress.phase === 'denoise' && progress.previewing && previews === 0);
         if (progress.phase === 'decode') decodedBefore = true;
       },
       stop: () => clearInterval(timer),
