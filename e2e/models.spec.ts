@@ -9,6 +9,7 @@ import { externalize } from './external-data.ts';
 import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
 import { chromiumProcesses } from './processes.ts';
 import { galleryImages, generate, saveQueuedJob } from './studio.ts';
+import { formatBytes } from '../src/state/transfer.ts';
 
 const CHUNK = 64 * 1024;
 // The e2e build reads the store's chunk size from the URL, so the ~190 KB UNet data file spans 3 chunks.
@@ -244,7 +245,8 @@ test('Pause keeps the stored chunks and Resume goes on from them; Cancel deletes
 
   await download(page, paused);
   await expect(card(page, paused).getByRole('progressbar', { name: `Download of ${DATA}` })).toHaveAttribute('value', '150000');
-  await expect(card(page, paused).getByTestId('download')).toContainText(/kB of 426 kB/);
+  const modelBytes = listFiles(new Map(files)).reduce((sum, file) => sum + file.size, 0);
+  await expect(card(page, paused).getByTestId('download')).toContainText(`of ${formatBytes(modelBytes)}`);
   await card(page, paused).getByRole('button', { name: `Pause download of ${paused}` }).click();
   await expect(state(page, paused)).toHaveText(/^partly downloaded/);
   await download(page, paused);
