@@ -18,6 +18,7 @@ export default defineConfig({
   timeout: 90 * 60_000,
   expect: { timeout: 30 * 60_000 },
   reporter: 'list',
+  globalSetup: './clear-metrics.ts',
   globalTeardown: './write-report.ts',
   webServer: { command: `tsx scripts/serve.ts --dir dist --port ${REAL_PORT}`, url: `http://127.0.0.1:${REAL_PORT}/`, reuseExistingServer: false, cwd: '..' },
 });
