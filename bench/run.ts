@@ -12,6 +12,7 @@ import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
 import { previewCost } from './preview.ts';
 import { recovery } from './recovery.ts';
+import { stepMainThread } from './step-main-thread.ts';
 import { writeReport } from './report.ts';
 import { warmStart } from './warm-start.ts';
 
@@ -26,6 +27,7 @@ try {
   const pieces = {
     pipelineOverhead: () => pipelineOverhead(browser, baseURL),
     previewCost: () => previewCost(browser, baseURL),
+    stepMainThread: () => stepMainThread(browser, baseURL),
     recovery: () => recovery(browser, `http://127.0.0.1:${E2E_PORT}/`),
     // Launch browsers of their own: profiles on disk (one restarts to start warm), one exposes gc().
     warmStart: () => warmStart(baseURL),

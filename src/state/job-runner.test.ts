@@ -24,12 +24,21 @@ function setUp(faults: Fault[] = [], options: { loadMs?: number; saveImage?: (jo
   const events: RunnerEvent[] = [];
   const listeners: ((event: RunnerEvent) => void)[] = [];
   let savedQueue: readonly QueuedJob[] = [];
+  let queueSaves = 0;
+  const savedCheckpoints = new Map<string, Checkpoint>();
+  /** Every checkpoint write in turn: the job and its step, or `undefined` for a delete. */
+  const checkpointWrites: [string, number | undefined][] = [];
   const images: GeneratedImage[] = [];
   const runner = new JobRunner({
     engine: supervisor,
     sourceFor: (modelId) => (modelId === 'tiny' ? fakeSource('tiny') : undefined),
     saveImage: options.saveImage ?? (async (_job, image) => void images.push(image)),
-    saveQueue: async (jobs) => void (savedQueue = jobs),
+    saveQueue: async (jobs) => void ((savedQueue = jobs), queueSaves++),
+    saveCheckpoint: async (jobId, checkpoint) => {
+      checkpointWrites.push([jobId, checkpoint?.step]);
+      if (checkpoint) savedCheckpoints.set(jobId, checkpoint);
+      else savedCheckpoints.delete(jobId);
+    },
     onEvent: (event) => {
       events.push(event);
       for (const listener of listeners) listener(event);
@@ -42,7 +51,7 @@ function setUp(faults: Fault[] = [], options: { loadMs?: number; saveImage?: (jo
         if ((event.kind === 'done' || event.kind === 'failed' || event.kind === 'cancelled') && event.job.id === id) resolve(event);
       }),
     );
-  return { runner, supervisor, workers, events, images, ended, savedQueue: () => savedQueue };
+  return { runner, supervisor, workers, events, images, ended, savedQueue: () => savedQueue, queueSaves: () => queueSaves, savedCheckpoints, checkpointWrites };
 }
 
 describe('JobRunner', () => {
@@ -95,6 +104,29 @@ describe('JobRunner', () => {
     expect(await end).toMatchObject({ kind: 'done' });
     expect(workers.resumedFrom).toEqual([undefined, 1]);
     expect(workers.inputs).toEqual([input, input]);
+  });
+
+  it('saves the checkpoint of every step apart from the queue, which no step rewrites; a job that leaves takes its checkpoint along', async () => {
+    const { runner, ended, queueSaves, checkpointWrites } = setUp();
+    const end = ended('a');
+    await runner.add(jobOf('a'));
+    expect(await end).toMatchObject({ kind: 'done' });
+    await runner.checkpointsSaved();
+    expect(queueSaves(), 'the queue is saved when the job is added and when it leaves, not per step').toBe(2);
+    expect(checkpointWrites[0], 'a step saved its checkpoint').toEqual(['a', expect.any(Number)]);
+    expect(checkpointWrites.at(-1), 'then the job left and its checkpoint with it').toEqual(['a', undefined]);
+  });
+
+  it('keeps the newest checkpoint of a failed job, in memory and saved, until the job is removed', async () => {
+    const { runner, ended, savedCheckpoints } = setUp(['crash', 'crash', 'crash', 'crash']);
+    const failed = ended('a');
+    await runner.add(jobOf('a'));
+    expect(await failed).toMatchObject({ kind: 'failed', job: { id: 'a', checkpoint: { step: 4 } } });
+    await runner.checkpointsSaved();
+    expect(savedCheckpoints.get('a')).toMatchObject({ step: 4 });
+    await runner.remove('a');
+    await runner.checkpointsSaved();
+    expect(savedCheckpoints.size).toBe(0);
   });
 
   it('restarts a job whose checkpoint does not fit from step 0, saying why', async () => {

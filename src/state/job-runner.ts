@@ -4,6 +4,10 @@
  * are saved, or when the user cancels or removes it; a failed job stays with
  * its error until Retry or Remove. Pure: the supervisor, the gallery and the
  * saved queue are injected, and the UI learns everything from events.
+ *
+ * A step's checkpoint is saved apart from the queue and without waiting
+ * (`LatestWrites`): rewriting the whole queue, latents and all, at every step
+ * cost the main thread far more (docs/checkpoints.md).
  */
 import type { Supervisor } from '../engine/supervisor.ts';
 import type { Checkpoint } from '../shared/checkpoint.ts';
@@ -12,6 +16,7 @@ import type { Progress } from '../shared/progress.ts';
 import type { RunTimings } from '../shared/engine-api.ts';
 import type { GeneratedImage, Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
+import { LatestWrites } from './latest-writes.ts';
 import type { QueuedJob } from './records.ts';
 
 /** What happened to the queue, for the UI. */
@@ -31,7 +36,10 @@ export interface JobRunnerOptions {
   /** Where a job's model is now; `undefined` while it is not cached ("model missing"). */
   sourceFor(modelId: string): ModelSource | undefined;
   saveImage(job: Job, image: GeneratedImage): Promise<void>;
+  /** Saves the jobs; their checkpoints are saved by `saveCheckpoint`. */
   saveQueue(jobs: readonly QueuedJob[]): Promise<void>;
+  /** Saves a job's newest checkpoint in place of the one before; `undefined` deletes it. */
+  saveCheckpoint(jobId: string, checkpoint: Checkpoint | undefined): Promise<void>;
   onEvent(event: RunnerEvent): void;
 }
 
@@ -47,9 +55,12 @@ export class JobRunner {
   /** The job whose engine failure stopped the queue; its Retry starts a fresh engine. */
   #stalledBy: string | undefined;
   #pumping = false;
+  #checkpoints: LatestWrites<string, Checkpoint>;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
+    // A checkpoint not saved costs a reload the steps since the one before; a full disk fails the image's save too, which the user sees.
+    this.#checkpoints = new LatestWrites((jobId, checkpoint) => options.saveCheckpoint(jobId, checkpoint), () => {});
   }
 
   get jobs(): readonly QueuedJob[] {
@@ -59,6 +70,11 @@ export class JobRunner {
   /** The id of the job running now. */
   get runningId(): string | undefined {
     return this.#running?.id;
+  }
+
+  /** Resolves once every checkpoint handed over so far is saved. */
+  checkpointsSaved(): Promise<void> {
+    return this.#checkpoints.settled();
   }
 
   /** Takes over jobs restored from an earlier session; `pump()` runs them. */
@@ -123,7 +139,7 @@ export class JobRunner {
     const saves: Promise<void>[] = [];
     const onProgress = (progress: Progress) => {
       if (progress.phase === 'image') saves.push(this.#options.saveImage(job, progress.image));
-      if (progress.phase === 'denoise') void this.#update(job.id, (current) => ({ ...current, checkpoint: progress.checkpoint }));
+      if (progress.phase === 'denoise') this.#checkpoint(job.id, progress.checkpoint);
       onEvent({ kind: 'progress', job: this.#find(job.id) ?? queued, progress });
     };
     onEvent({ kind: 'start', job: queued });
@@ -133,7 +149,7 @@ export class JobRunner {
       const result = await run(queued.checkpoint).catch(async (error: unknown) => {
         if (!(error instanceof CheckpointError)) throw error;
         onEvent({ kind: 'restart', job: queued, reason: error.reason });
-        await this.#update(job.id, ({ checkpoint: _, ...rest }) => rest);
+        this.#checkpoint(job.id, undefined);
         return run(undefined);
       });
       // Done only once its images are saved: an update may reload the page the moment the queue is idle.
@@ -158,6 +174,16 @@ export class JobRunner {
     onEvent(outcome);
   }
 
+  /**
+   * Keeps a job's newest checkpoint with it in memory, for Retry and for the
+   * queue shown after a failure, and hands it to be saved; the queue itself is
+   * neither saved nor shown anew.
+   */
+  #checkpoint(id: string, checkpoint: Checkpoint | undefined): void {
+    this.#jobs = this.#jobs.map((job) => (job.id !== id ? job : checkpoint ? { ...job, checkpoint } : withoutCheckpoint(job)));
+    this.#checkpoints.put(id, checkpoint);
+  }
+
   #find(id: string): QueuedJob | undefined {
     return this.#jobs.find((job) => job.id === id);
   }
@@ -167,8 +193,13 @@ export class JobRunner {
   }
 
   #set(jobs: readonly QueuedJob[]): Promise<void> {
+    for (const gone of this.#jobs) if (!jobs.some((job) => job.id === gone.id)) this.#checkpoints.put(gone.id, undefined);
     this.#jobs = jobs;
     this.#options.onEvent({ kind: 'queue', jobs });
     return this.#options.saveQueue(jobs);
   }
+}
+
+function withoutCheckpoint({ checkpoint: _, ...job }: QueuedJob): QueuedJob {
+  return job;
 }

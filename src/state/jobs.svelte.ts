@@ -9,7 +9,7 @@ import { notices } from './notices.svelte.ts';
 import type { QueuedJob } from './records.ts';
 import { RecoveryTimer } from './recovery-timer.ts';
 import type { JobTimings } from './report.ts';
-import { loadQueue, restartNotice, saveQueue } from './saved-queue.ts';
+import { loadQueue, restartNotice, saveCheckpoint, saveQueue } from './saved-queue.ts';
 import { progressStatus } from './status-text.ts';
 
 /** The running job as the live view shows it. */
@@ -53,6 +53,7 @@ export class JobsState {
       sourceFor: (modelId) => models.sourceFor(modelId),
       saveImage: (job, image) => gallery.add(job, image),
       saveQueue,
+      saveCheckpoint,
       onEvent: (event) => this.#onEvent(event),
     });
   }

@@ -1,4 +1,4 @@
-import { createStore, del, entries, get, set, clear, type UseStore } from 'idb-keyval';
+import { createStore, del, entries, get, keys, set, clear, type UseStore } from 'idb-keyval';
 import { wrap } from './records.ts';
 
 // idb-keyval's createStore cannot add a store to an existing database, so each store has its own database.
@@ -11,6 +11,8 @@ const gallery = () => (galleryStore ??= createStore('hearth-gallery', 'images'))
 export const loadRecord = (key: string): Promise<unknown> => get(key, state());
 /** Saves one app-state value in the current schema; values are structured-cloned. */
 export const saveRecord = (key: string, value: unknown): Promise<void> => set(key, wrap(value), state());
+export const deleteRecord = (key: string): Promise<void> => del(key, state());
+export const recordKeys = (): Promise<IDBValidKey[]> => keys(state());
 
 export const loadImageRecords = (): Promise<[IDBValidKey, unknown][]> => entries(gallery());
 export const saveImageRecord = (id: string, value: unknown): Promise<void> => set(id, wrap(value), gallery());

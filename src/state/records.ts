@@ -52,7 +52,8 @@ const isFiniteNumber = (value: unknown): value is number => typeof value === 'nu
 const TEXT_KEYS = ['prompt', 'negativePrompt'] as const;
 const NUMBER_KEYS = ['seed', 'steps', 'width', 'height', 'guidance', 'batchCount'] as const;
 
-function unwrap(raw: unknown): ReadResult<unknown> {
+/** A saved record's value, from whichever schema wrote it. */
+export function unwrap(raw: unknown): ReadResult<unknown> {
   if (isObject(raw) && typeof raw.schema === 'number' && 'value' in raw) {
     if (raw.schema > SCHEMA_VERSION) return { ok: false, reason: `it was written by a newer Hearth (schema ${raw.schema})` };
     return { ok: true, value: raw.value, migratedFrom: raw.schema === SCHEMA_VERSION ? undefined : raw.schema };
