@@ -192,11 +192,13 @@ export class JobRunner {
     return this.#set(this.#jobs.map((job) => (job.id === id ? change(job) : job)));
   }
 
-  #set(jobs: readonly QueuedJob[]): Promise<void> {
-    for (const gone of this.#jobs) if (!jobs.some((job) => job.id === gone.id)) this.#checkpoints.put(gone.id, undefined);
+  async #set(jobs: readonly QueuedJob[]): Promise<void> {
+    const gone = this.#jobs.filter((job) => !jobs.some((kept) => kept.id === job.id));
     this.#jobs = jobs;
     this.#options.onEvent({ kind: 'queue', jobs });
-    return this.#options.saveQueue(jobs);
+    await this.#options.saveQueue(jobs);
+    // Only once the saved queue no longer holds them: a reload in between would run such a job again from step 0. A checkpoint left behind is deleted when the queue is next read.
+    for (const job of gone) this.#checkpoints.put(job.id, undefined);
   }
 }
 
