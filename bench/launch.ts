@@ -1,4 +1,4 @@
-import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,4 +18,18 @@ export async function serveOneGibModel(port: number) {
   const server = await startModelServer(port);
   server.add(model.manifest.id, model);
   return { manifest: model.manifest, server, profile: mkdtempSync(join(tmpdir(), 'hearth-bench-profile-')) };
+}
+
+/** Adds the model at `manifestUrl` on the Models view, downloads it and makes it the model in use, waiting (10 minutes at most each) until it is loaded. */
+export async function addAndDownload(page: Page, manifestUrl: string, name: string): Promise<void> {
+  const patient = expect.configure({ timeout: 600_000 });
+  const card = page.getByRole('listitem', { name, exact: true });
+  await page.getByRole('button', { name: 'Models', exact: true }).click();
+  await page.getByLabel('Manifest URL').fill(manifestUrl);
+  await page.getByRole('button', { name: 'Add by URL' }).click();
+  await card.getByRole('button', { name: `Download ${name}` }).click();
+  await patient(card.getByTestId('model-state')).toHaveText('cached on this device');
+  await card.getByRole('button', { name: `Use ${name}` }).click();
+  await patient(page.getByTestId('model')).toContainText(name);
+  await patient(page.getByTestId('engine-state')).toHaveText('Ready');
 }

@@ -8,6 +8,7 @@ import { chromium } from '@playwright/test';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { serve } from '../scripts/serve.ts';
 import { download } from './download.ts';
+import { loadMemory } from './load-memory.ts';
 import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
 import { previewCost } from './preview.ts';
@@ -31,6 +32,7 @@ try {
     recovery: () => recovery(browser, `http://127.0.0.1:${E2E_PORT}/`),
     // Launch browsers of their own: profiles on disk (one restarts to start warm), one exposes gc().
     warmStart: () => warmStart(baseURL),
+    loadMemory: () => loadMemory(baseURL),
     download: () => download(baseURL),
     memory: () => memory(baseURL),
   };

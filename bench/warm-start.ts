@@ -1,9 +1,9 @@
-import { expect, type Page } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { rmSync } from 'node:fs';
 import { chromiumProcesses, residentBytes } from '../e2e/processes.ts';
 import { portFor } from '../playwright.config.ts';
 import { rawIdbReadMs, readyAtMs, recordReady } from './baselines.ts';
-import { launch, serveOneGibModel } from './launch.ts';
+import { addAndDownload, launch, serveOneGibModel } from './launch.ts';
 import type { Metric } from './report.ts';
 
 const MODEL_PORT = portFor(4337);
@@ -33,7 +33,6 @@ const rendererBytes = (profile: string) => Math.max(...chromiumProcesses(profile
 export async function warmStart(baseURL: string): Promise<Metric[]> {
   const { manifest, server, profile } = await serveOneGibModel(MODEL_PORT);
   const name = manifest.name;
-  const card = (page: Page) => page.getByRole('listitem', { name, exact: true });
   const unetBytes = manifest.files.filter((file) => file.path.startsWith('unet/')).reduce((sum, file) => sum + file.size, 0);
   const totalBytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
   try {
@@ -41,14 +40,7 @@ export async function warmStart(baseURL: string): Promise<Metric[]> {
     await page.goto('/');
     await patient(page.getByTestId('engine-state')).toHaveText('Ready');
     const idleRenderer = rendererBytes(profile);
-    await page.getByRole('button', { name: 'Models', exact: true }).click();
-    await page.getByLabel('Manifest URL').fill(server.manifestUrl(manifest.id));
-    await page.getByRole('button', { name: 'Add by URL' }).click();
-    await card(page).getByRole('button', { name: `Download ${name}` }).click();
-    await patient(card(page).getByTestId('model-state')).toHaveText('cached on this device');
-    await card(page).getByRole('button', { name: `Use ${name}` }).click();
-    await patient(page.getByTestId('model')).toContainText(name);
-    await patient(page.getByTestId('engine-state')).toHaveText('Ready');
+    await addAndDownload(page, server.manifestUrl(manifest.id), name);
     await context.close();
 
     // A new browser on the same profile: new processes, the model only in IndexedDB.
