@@ -25,3 +25,11 @@ export function distinctColours(a: number[]): number {
   for (let i = 0; i < a.length; i += 4) seen.add((a[i] << 16) | (a[i + 1] << 8) | a[i + 2]);
   return seen.size;
 }
+
+/** Mean absolute difference per RGB channel (0-255). */
+export function meanChannelDiff(a: number[], b: number[]): number {
+  if (a.length !== b.length) throw new Error(`Images differ in size: ${a.length} vs ${b.length} bytes`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) if (i % 4 !== 3) sum += Math.abs(a[i] - b[i]);
+  return sum / ((a.length / 4) * 3);
+}

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { fractionDifferent } from './pixels.ts';
+import { fractionDifferent, meanChannelDiff } from './pixels.ts';
 import { generate, newestPixels, openStudio } from './studio.ts';
 
 interface Frame {
@@ -48,7 +48,7 @@ async function recordFrames(page: Page): Promise<void> {
 
 const framesSeen = (page: Page): Promise<Frame[]> => page.evaluate(() => (window as unknown as { __frames: Frame[] }).__frames.slice());
 
-test('every step shows a preview, drawn from the bytes the worker sent, and the finished image replaces the last one in place; the setting is kept', async ({ page }) => {
+test("every step shows the tiny preview decoder's full-size preview, drawn from the bytes the worker sent; they change each step, end near the image, which replaces them in place; the setting is kept", async ({ page }) => {
   await recordFrames(page);
   await openStudio(page);
   await page.getByRole('combobox', { name: 'Previews' }).selectOption({ label: 'Every step' });
@@ -56,11 +56,15 @@ test('every step shows a preview, drawn from the bytes the worker sent, and the 
 
   const frames = await framesSeen(page);
   expect(frames.map((f) => f.frame)).toEqual(['step-1', 'step-2', 'step-3', 'image-0']);
-  // The built-in model ships no preview decoder (docs/previews.md): previews are the latent approximation, at latent size (64 / 8).
-  expect(frames.map((f) => [f.width, f.height])).toEqual([[8, 8], [8, 8], [8, 8], [64, 64]]);
+  // The built-in model's preview decoder gives previews at the image's size (the latent approximation would be 8x8).
+  expect(frames.map((f) => [f.width, f.height])).toEqual(Array(4).fill([64, 64]));
   expect(frames.map((f) => f.asReceived), 'every frame is drawn from the transferred bytes, without a copy').toEqual([true, true, true, true]);
   for (let i = 1; i < 3; i++) expect(fractionDifferent(frames[i].pixels, frames[i - 1].pixels), `step ${i + 1} differs from step ${i}`).toBeGreaterThan(0.2);
-  expect(frames[3].pixels, 'the live view ends on the finished image itself').toEqual(await newestPixels(page));
+  const image = await newestPixels(page);
+  expect(frames[3].pixels, 'the live view ends on the finished image itself').toEqual(image);
+  // Mean difference per RGB channel to the finished image: the decoder is fitted to the tiny VAE on random latents and is
+  // far from exact; for this job on wasm in Node the last preview is at 0.61 of the first one's (docs/previews.md).
+  expect(meanChannelDiff(frames[2].pixels, image), 'the last preview is nearer the image than the first').toBeLessThan(0.8 * meanChannelDiff(frames[0].pixels, image));
 
   await page.getByRole('combobox', { name: 'Previews' }).selectOption({ label: 'Off' });
   await generate(page, { seed: 6 });

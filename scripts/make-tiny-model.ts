@@ -13,6 +13,7 @@ import { createRng, seedFor } from './tiny-model/random.ts';
 import { buildTextEncoder } from './tiny-model/text-encoder.ts';
 import { END_TOKEN, START_TOKEN, tokenizerFiles, trainMerges, vocabularyTokens } from './tiny-model/tokenizer.ts';
 import { buildUnet } from './tiny-model/unet.ts';
+import { buildPreviewDecoder } from './tiny-model/preview-decoder.ts';
 import { buildVaeDecoder } from './tiny-model/vae-decoder.ts';
 import { buildVaeEncoder } from './tiny-model/vae-encoder.ts';
 
@@ -43,6 +44,8 @@ export function tinyModelFiles(variant = 1, { fixedTextLength, inpainting = fals
     ['text_encoder/model.onnx', buildTextEncoder(rng('text_encoder'), tokens.length, specials)],
     ['unet/model.onnx', buildUnet(rng('unet'), fixedTextLength, { inpainting })],
     ['vae_decoder/model.onnx', buildVaeDecoder(rng('vae_decoder'))],
+    // Not a diffusers network: Hearth's own place for a model's preview decoder (PREVIEW_DECODER_PATH).
+    ['preview_decoder/model.onnx', buildPreviewDecoder(rng('preview_decoder'), rng('vae_decoder'))],
   ]);
   if (vaeEncoder) files.set('vae_encoder/model.onnx', buildVaeEncoder(rng('vae_encoder')));
   for (const [path, contents] of Object.entries(tokenizerFiles())) files.set(path, text.encode(contents));

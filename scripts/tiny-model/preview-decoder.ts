@@ -1,20 +1,22 @@
 /**
- * The built-in model's preview decoder: TAESD's shape at a few channels, each
- * conv fitted by least squares to the tiny VAE decoder on random latents, so
- * that a preview of the final latents looks like the final image
- * (docs/previews.md, "The tiny preview decoder").
+ * The built-in model's preview decoder: TAESD's interface, with its convs at
+ * the latent's size only, each fitted by least squares to the tiny VAE decoder
+ * on random latents, so that a preview of the final latents looks like the
+ * final image at the latent's resolution (docs/previews.md, "The tiny preview
+ * decoder").
  */
 import { VAE_SCALING_FACTOR } from './configs.ts';
 import { evaluate, type Tensor } from './graph-eval.ts';
-import { upsample2x } from './layers.ts';
 import { leastSquares } from './least-squares.ts';
 import { DType, GraphBuilder } from './onnx-graph.ts';
 import type { Rng } from './random.ts';
 import { LATENT_CHANNELS } from './unet.ts';
 import { vaeDecoderGraph } from './vae-decoder.ts';
 
-/** Channels at 1x, 2x and 4x the latent size; at 8x the last conv gives RGB. */
-const CHANNELS = [16, 8, 8];
+/** Channels of the hidden conv; the last conv gives RGB, both at the latent's size. */
+const HIDDEN = 16;
+/** Image pixels per latent pixel along each side. */
+const SCALE = 8;
 /** Random latents (8x8, so 64x64 images) the convs are fitted on, each at its own scale. */
 const FIT = { latents: 4, size: 8, ridge: 1e-3 };
 
@@ -137,11 +139,26 @@ function fittedConv(g: GraphBuilder, name: string, x: string, input: Tensor, tar
   return g.node('Conv', [x, g.initializer(`${name}.weight`, [target.count, channels, 3, 3], weight), g.initializer(`${name}.bias`, [target.count], bias)], attrs, g.fresh(name));
 }
 
+/** `t` averaged over SCALE x SCALE blocks: the image at the latent's size. */
+function pooled(t: Tensor): Tensor {
+  const [n, c, h, w] = t.dims;
+  const [ph, pw] = [h / SCALE, w / SCALE];
+  const data = new Float32Array(n * c * ph * pw);
+  for (let plane = 0; plane < n * c; plane++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) data[(plane * ph + Math.floor(y / SCALE)) * pw + Math.floor(x / SCALE)] += t.data[(plane * h + y) * w + x] / (SCALE * SCALE);
+    }
+  }
+  return { dims: [n, c, ph, pw], data };
+}
+
 /**
- * Builds the preview decoder: clamp, normalise, then a 3x3 conv per
- * resolution (ReLU after each but the last), each fitted so that its output
- * matches the tiny VAE's (built from `vaeRng`) at that resolution, projected
- * onto its main directions; the last one gives RGB. Fitted on random latents
+ * Builds the preview decoder: clamp, normalise, a 3x3 conv and ReLU fitted to
+ * the tiny VAE's (built from `vaeRng`) activations at the latent's size,
+ * projected onto their main directions, a 3x3 conv to RGB fitted to the VAE's
+ * image averaged to that size, then nearest 8x upsampling. Every conv runs at
+ * the latent's size: on SwiftShader a conv's cost grows with its output
+ * pixels, whatever its channels (docs/previews.md). Fitted on random latents
  * drawn from `rng`, so the fit asks nothing of the pipeline.
  */
 export function buildPreviewDecoder(rng: Rng, vaeRng: Rng): Uint8Array {
@@ -153,18 +170,17 @@ export function buildPreviewDecoder(rng: Rng, vaeRng: Rng): Uint8Array {
     for (let i = 0; i < plane; i++) z.data[b * plane + i] = scale * rng.normal();
   }
   const vae = vaeDecoderGraph(vaeRng);
-  const vaeOut = evaluate(vae.graph, { latent_sample: { dims: z.dims, data: z.data.map((v) => v / VAE_SCALING_FACTOR) } }, [...vae.stages.slice(0, CHANNELS.length), 'sample']);
+  const [features, image] = evaluate(vae.graph, { latent_sample: { dims: z.dims, data: z.data.map((v) => v / VAE_SCALING_FACTOR) } }, [vae.stages[0], 'sample']);
 
   const g = new GraphBuilder(rng);
   const latents = g.input('latent_sample', DType.float, ['batch', LATENT_CHANNELS, 'height', 'width']);
-  let x = normalise(g, clamp(g, latents));
-  for (let stage = 0; stage <= CHANNELS.length; stage++) {
-    const [input] = evaluate(g, { latent_sample: z }, [x]);
-    const last = stage === CHANNELS.length;
-    const target = last ? targetRows(vaeOut[stage]) : targetRows(vaeOut[stage], principalDirections(vaeOut[stage], CHANNELS[stage]));
-    x = fittedConv(g, last ? 'conv_out' : `conv${stage}`, x, input, target);
-    if (!last) x = upsample2x(g, g.node('Relu', [x]));
-  }
-  g.output(x, 'sample', DType.float, ['batch', 3, 'image_height', 'image_width']);
+  const normalised = normalise(g, clamp(g, latents));
+  const [input] = evaluate(g, { latent_sample: z }, [normalised]);
+  const hidden = g.node('Relu', [fittedConv(g, 'conv0', normalised, input, targetRows(features, principalDirections(features, HIDDEN)))]);
+  const [hiddenValues] = evaluate(g, { latent_sample: z }, [hidden]);
+  const rgb = fittedConv(g, 'conv_out', hidden, hiddenValues, targetRows(pooled(image)));
+  const scales = g.initializer('upsample.scales', [4], [1, 1, SCALE, SCALE]);
+  const upsampled = g.node('Resize', [rgb, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  g.output(upsampled, 'sample', DType.float, ['batch', 3, 'image_height', 'image_width']);
   return g.encode('preview_decoder');
 }

@@ -15,7 +15,7 @@ import type { MemoryOptions } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
 
 /** How a worker misbehaves in its first job: after the first step (`bad-checkpoint`: at once, when resuming). */
-export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'slow-steps' | 'bad-checkpoint' | undefined;
+export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'slow-steps' | 'slow-first-preview' | 'bad-checkpoint' | undefined;
 
 export const STEPS = 4;
 /** A model with a UNet of `unetBytes` (fp32); at 1 MB its steps get the supervisor's fixed allowances. */
@@ -79,11 +79,16 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
         for (let step = first; step <= STEPS; step++) {
           const checkpoint = fakeCheckpoint(job.id, step);
           // Real-size steps on the CPU: 300 ms each, past the stall floor.
-          const stepMs = fault === 'slow-steps' ? 300 : 1;
+          const stepMs = fault === 'slow-steps' ? 300 : fault === 'slow-first-preview' && step === first ? 1000 : 1;
           if (fault === 'slow-steps' && step > first) await sleep(stepMs);
           onProgress({ phase: 'denoise', jobId: job.id, imageIndex: 0, step, steps: STEPS, stepMs, previewing: true, checkpoint });
           if (step === first && fault === 'crash') crash('The engine crashed (boom).');
           if (step === first && fault === 'lose-device') lose();
+          if (step === first && fault === 'slow-first-preview') {
+            // A preview decoder compiling: past the stall floor, within what the first step took.
+            await sleep(400);
+            onProgress({ phase: 'preview', jobId: job.id, imageIndex: 0, step, previewMs: 400, preview: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) } });
+          }
           if (step === 2 && fault === 'slow-swap') {
             // Low-memory mode creating the VAE: longer than the stall floor, well within the first-step allowance.
             onProgress({ phase: 'swap', jobId: job.id, component: 'vaeDecoder' });

@@ -47,6 +47,21 @@ describe('Supervisor', () => {
     expect(workers.terminated()).toBe(1);
   });
 
+  const withDecoder = { ...source, previewDecoder: { kind: 'url', baseUrl: 'x', path: 'preview_decoder/model.onnx' } } as const;
+
+  it("gives a preview decoder's first preview as long as the first step took, which compiled the UNet's shaders", async () => {
+    const { supervisor, workers } = supervise(['slow-first-preview'], undefined, 60_000);
+    await supervisor.run(job, withDecoder, () => {});
+    expect(workers.terminated()).toBe(0);
+  });
+
+  it("notices a hang before a preview decoder's first preview at the stall floor when the first step was quick", async () => {
+    // A first-step allowance of 60 s would outlast the test; the 100 ms floor must apply.
+    const { supervisor, workers } = supervise(['hang'], undefined, 60_000);
+    await supervisor.run(job, withDecoder, () => {});
+    expect(workers.terminated()).toBe(1);
+  });
+
   it('backs off and gives up after repeated deaths, keeping the reason', async () => {
     const { supervisor, events } = supervise(['crash', 'crash', 'crash', 'crash']);
     await expect(supervisor.run(job, source, () => {})).rejects.toBeInstanceOf(EngineFailedError);

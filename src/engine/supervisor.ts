@@ -216,6 +216,11 @@ export class Supervisor {
    * network low-memory mode creates mid-job reads its weights first: those get
    * `firstAllowedMs`; any other wait ten times the slowest step after the
    * first, but at least `floorMs` (both from src/engine/step-allowance.ts).
+   * A preview decoder's first preview compiles its shaders too, but it is a
+   * small network whose ops the UNet has (TAESD: 1.2M parameters against
+   * 866M): it may take as long as the first step took, which compiled the
+   * UNet's, so a hang right after a step is still noticed at the floor when
+   * that step was quick.
    */
   #watch(firstAllowedMs: number, floorMs: number, decoderPreviews: boolean): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
     let last = performance.now();
@@ -224,13 +229,16 @@ export class Supervisor {
     // A preview decoder can be slower than a step (on SwiftShader, many times): its runs widen the allowance too.
     let longestPreview = 0;
     let previews = 0;
+    let firstStepMs = 0;
     // The first decode after a start compiles the VAE's shaders, as the first step does the UNet's.
     let decodedBefore = false;
     let compiling = true;
+    let firstPreview = false;
     let timer: ReturnType<typeof setInterval> | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setInterval(() => {
-        const allowed = compiling ? firstAllowedMs : Math.max(floorMs, 10 * slowestLaterStep, 10 * longestPreview);
+        const later = Math.max(floorMs, 10 * slowestLaterStep, 10 * longestPreview);
+        const allowed = compiling ? firstAllowedMs : firstPreview ? Math.max(later, firstStepMs) : later;
         if (performance.now() - last > allowed) reject(new EngineDiedError(REASONS.hung));
       }, 250);
     });
@@ -242,18 +250,15 @@ export class Supervisor {
         if (progress.phase === 'denoise') {
           // The first step after a start compiles shaders; it says nothing about how long a step takes.
           if (steps > 0) slowestLaterStep = Math.max(slowestLaterStep, progress.stepMs);
+          else firstStepMs = progress.stepMs;
           steps++;
         }
         if (progress.phase === 'preview') {
           longestPreview = Math.max(longestPreview, progress.previewMs);
           previews++;
         }
-        // The first preview compiles the preview decoder's shaders as well.
-        compiling =
-          steps === 0 ||
-          progress.phase === 'swap' ||
-          (progress.phase === 'decode' && !decodedBefore) ||
-          (decoderPreviews && progress.phase === 'denoise' && progress.previewing && previews === 0);
+        compiling = steps === 0 || progress.phase === 'swap' || (progress.phase === 'decode' && !decodedBefore);
+        firstPreview = decoderPreviews && progress.phase === 'denoise' && progress.previewing && previews === 0;
         if (progress.phase === 'decode') decodedBefore = true;
       },
       stop: () => clearInterval(timer),
