@@ -7,22 +7,24 @@ export interface ConvOptions {
   stride?: number;
   /** Random channel mixing over a fixed blur kernel, so upsampled images come out smooth, not checkerboarded. */
   smooth?: boolean;
+  /** False for a conv without bias (TAESD's convs after upsampling). */
+  bias?: boolean;
 }
 
 const BLUR_3X3 = [1, 2, 1, 2, 4, 2, 1, 2, 1].map((w) => w / 16);
 
 /** Same-padding Conv (3x3 unless told), optionally strided to downsample. */
 export function conv(g: GraphBuilder, x: string, name: string, inChannels: number, outChannels: number, options: ConvOptions = {}): string {
-  const { gain = 1, kernel = 3, stride = 1, smooth = false } = options;
+  const { gain = 1, kernel = 3, stride = 1, smooth = false, bias = true } = options;
   if (smooth && kernel !== 3) throw new Error(`${name}: smooth convs are 3x3`);
   const dims = [outChannels, inChannels, kernel, kernel];
   const weight = smooth
     ? g.initializer(`${name}.weight`, dims, blurredMixing(g, outChannels * inChannels, gain / Math.sqrt(inChannels)))
     : g.random(`${name}.weight`, dims, gain / Math.sqrt(inChannels * kernel * kernel));
-  const bias = g.random(`${name}.bias`, [outChannels], 0.1);
+  const biases = bias ? [g.random(`${name}.bias`, [outChannels], 0.1)] : [];
   const pad = (kernel - 1) / 2;
   const attrs = { kernel_shape: [kernel, kernel], pads: [pad, pad, pad, pad], strides: [stride, stride] };
-  return g.node('Conv', [x, weight, bias], attrs, g.fresh(name));
+  return g.node('Conv', [x, weight, ...biases], attrs, g.fresh(name));
 }
 
 function blurredMixing(g: GraphBuilder, pairs: number, std: number): number[] {
