@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseManifest, requireModelFiles } from '../src/shared/manifest.ts';
+import { parseManifest, PREVIEW_DECODER_PATH, requireModelFiles } from '../src/shared/manifest.ts';
 import type { ModelManifest } from '../src/shared/model.ts';
 import { padTokenIdFromConfig } from '../workers/pipeline/tokenizer.ts';
 import { architecture, ARCHITECTURES, type ArchitectureId } from './real-model/architectures.ts';
@@ -22,7 +22,7 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 function written(arch: ArchitectureId, precision: Precision) {
   const dir = mkdtempSync(join(tmpdir(), `hearth-real-${arch}-${precision}-`));
   dirs.push(dir);
-  return { dir, manifest: writeRealModel(dir, { arch, precision, widthScale: WIDTH_SCALE }) };
+  return { dir, manifest: writeRealModel(dir, { arch, precision, widthScale: WIDTH_SCALE, previewDecoder: true }) };
 }
 
 async function session(dir: string, network: string, external: boolean): Promise<ort.InferenceSession> {
@@ -156,5 +156,15 @@ describe.each(ARCHITECTURES.flatMap((arch) => (['fp32', 'fp16'] as const).map((p
         expect(await unhealthyLayers(join(dir, 'vae_decoder/model.onnx'), { latent_sample: feeds.sample })).toEqual([]);
       }
     }, 120_000);
+
+    it("runs TAESD's decoder, written as the preview decoder, giving RGB at 8x the latents' size", async () => {
+      expect(manifest.files.map((file) => file.path)).toContain(PREVIEW_DECODER_PATH);
+      const preview = await session(dir, 'preview_decoder', false);
+      const latents = Float32Array.from({ length: 4 * 4 * 4 }, (_, i) => Math.sin(i * 12.9898) * 1.5);
+      const { sample } = await preview.run({ latent_sample: new ort.Tensor('float32', latents, [1, 4, 4, 4]) });
+      expect(sample.dims).toEqual([1, 3, 32, 32]);
+      expect((sample.data as Float32Array).every(Number.isFinite)).toBe(true);
+      await preview.release();
+    });
   },
 );

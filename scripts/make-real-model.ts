@@ -3,7 +3,8 @@
  * random weights, in diffusers' ONNX layout with a hearth-model.json, for
  * testing Hearth at real size. Usage:
  *   tsx scripts/make-real-model.ts --arch sd-turbo|sd15|lcm --precision fp32|fp16 --out DIR
- *     [--width-scale N] [--seed N] [--id ID] [--tokenizer DIR]
+ *     [--width-scale N] [--seed N] [--id ID] [--tokenizer DIR] [--preview-decoder]
+ * --preview-decoder adds TAESD's decoder at its real shape (random weights) as the model's preview decoder.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,7 @@ function main(): void {
       seed: { type: 'string', default: '1' },
       id: { type: 'string' },
       tokenizer: { type: 'string', default: DEFAULT_TOKENIZER_DIR },
+      'preview-decoder': { type: 'boolean', default: false },
     },
   });
   const arch = values.arch as ArchitectureId;
@@ -42,6 +44,7 @@ function main(): void {
     seed,
     id: values.id,
     tokenizerDir: values.tokenizer,
+    previewDecoder: values['preview-decoder'],
     onFile: (file) => console.log(`${String(file.size).padStart(12)}  ${file.path}`),
   });
   const total = manifest.files.reduce((sum, file) => sum + file.size, 0);

@@ -8,14 +8,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
+import { PREVIEW_DECODER_PATH } from '../../src/shared/manifest.ts';
 import { NETWORKS, networkPath, REQUIRED_NETWORKS } from '../../src/shared/networks.ts';
 import { seedFor } from '../tiny-model/random.ts';
 import { architecture, type ArchitectureId } from './architectures.ts';
 import { jsonFile } from '../tiny-model/configs.ts';
 import { modelIndex, realManifest, SCHEDULER_CONFIGS, tokenizerSettings } from './configs.ts';
-import type { Precision } from './graph.ts';
+import { RealGraphBuilder, type Precision } from './graph.ts';
 import { buildNetwork } from './networks.ts';
 import { needsExternalData, writeOnnx } from './onnx-writer.ts';
+import { buildTaesdDecoder } from './taesd-decoder.ts';
 
 /** The real CLIP vocabulary lives beside the repo, never inside it (../shared/data/README.md). */
 export const DEFAULT_TOKENIZER_DIR = fileURLToPath(new URL('../../../shared/data/clip-tokenizer/', import.meta.url));
@@ -30,6 +32,8 @@ export interface RealModelOptions {
   /** Seeds the weights; another seed gives other weights. */
   seed?: number;
   id?: string;
+  /** Also writes TAESD's decoder (random weights, real shape) as the model's preview decoder. */
+  previewDecoder?: boolean;
   /** Called after each file is written, for progress. */
   onFile?: (file: ModelFile) => void;
 }
@@ -76,6 +80,10 @@ export function writeRealModel(outDir: string, options: RealModelOptions): Model
     const external = needsExternalData(buildNetwork(network, architecture(arch.id), precision));
     for (const file of writeOnnx(g, folder, outDir, networkPath(network), external)) record(file);
     largestTensorBytes = Math.max(largestTensorBytes, ...g.weights().map((weight) => weight.byteLength));
+  }
+  if (options.previewDecoder) {
+    const g = buildTaesdDecoder(new RealGraphBuilder(precision, seedFor(seed, `${arch.id}/preview_decoder`)));
+    for (const file of writeOnnx(g, 'preview_decoder', outDir, PREVIEW_DECODER_PATH)) record(file);
   }
 
   const manifest = { ...realManifest(arch, precision, options.id ?? defaultModelId(arch.id, precision, widthScale), files), largestTensorBytes };
