@@ -76,7 +76,7 @@ test('device loss, a worker crash and a hang each recover and resume to the same
   await expect(report).toContainText('Model: Tiny test model');
   await expect(report, 'the restarted worker holds the model').toContainText('Resident models: tiny-test (text encoder, UNet, VAE decoder, VAE encoder)');
   await expect(report).toContainText(/GPU buffers \(the app's device\): \d+\.\d MiB in \d+ buffers/);
-  await expect(report).toContainText(/recovery: The engine stopped responding\. worker \d+ ms, sessions \d+ ms, first resumed step \d+ ms, total \d+ ms; resumed at step 1 of 4\n?$/);
+  await expect(report).toContainText(/recovery: The engine stopped responding\. back-off \d+ ms, worker \d+ ms, reading weights \d+ ms, sessions \d+ ms, first resumed step \d+ ms, total \d+ ms; resumed at step 1 of 4\n?$/);
 });
 
 test('a worker terminated from outside is noticed and the job finishes', async ({ page }) => {

@@ -14,12 +14,15 @@ import { processorOf, stepAllowanceMs, stepWork } from './step-allowance.ts';
 export type SupervisorEvent =
   | { kind: 'ready'; info: EngineInfo; modelId: string; facts: LoadedModelFacts; startup: StartupTimings }
   | { kind: 'recovering'; reason: string; attempt: number; delayMs: number }
-  | { kind: 'recovered'; reason: string; ms: number; startup: StartupTimings; resumedAtStep: number; steps: number };
+  | { kind: 'recovered'; reason: string; ms: number; backoffMs: number; startup: StartupTimings; resumedAtStep: number; steps: number };
 
-/** What a (re)start cost: starting the worker and its device, then creating the sessions. */
+/** What a (re)start cost: starting the worker and its device, then loading the model. */
 export interface StartupTimings {
   workerStartMs: number;
+  /** Reading the weights and creating the sessions. */
   loadMs: number;
+  /** The part of `loadMs` spent reading the weights from storage. */
+  readMs: number;
 }
 
 export interface SupervisorOptions {
@@ -69,7 +72,7 @@ export class Supervisor {
   /** The model last made ready and the options it was loaded with, as `modelId + options` JSON. */
   #loaded: string | undefined;
   #info: EngineInfo | undefined;
-  #startup: StartupTimings = { workerStartMs: 0, loadMs: 0 };
+  #startup: StartupTimings = { workerStartMs: 0, loadMs: 0, readMs: 0 };
   /** The last `prepare()` in line, settled or not; the next one starts after it. */
   #preparing: Promise<unknown> = Promise.resolve();
 
@@ -121,9 +124,14 @@ export class Supervisor {
     if (this.#loaded !== wanted) {
       const start = performance.now();
       this.#loaded = undefined;
-      const facts = await this.#guard(handle.engine.loadModel(source, options, proxy(onProgress)));
+      let readMs = 0;
+      const relay = (progress: Progress) => {
+        if (progress.phase === 'load') readMs += progress.readMs;
+        onProgress(progress);
+      };
+      const facts = await this.#guard(handle.engine.loadModel(source, options, proxy(relay)));
       this.#loaded = wanted;
-      this.#startup = { workerStartMs, loadMs: performance.now() - start };
+      this.#startup = { workerStartMs, loadMs: performance.now() - start, readMs };
       this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, facts, startup: this.#startup });
     }
     return this.#info!;
@@ -142,7 +150,7 @@ export class Supervisor {
   ): Promise<GenerateResult> {
     let checkpoint = options.resume;
     let failures = 0;
-    let recovering: { reason: string; started: number } | undefined;
+    let recovering: { reason: string; started: number; backoffMs: number } | undefined;
     const onAbort = () => void this.#handle?.engine.cancel(job.id);
     options.signal?.addEventListener('abort', onAbort);
     try {
@@ -150,12 +158,13 @@ export class Supervisor {
         try {
           await this.prepare(source, onProgress);
           if (recovering) {
-            const { reason, started } = recovering;
+            const { reason, started, backoffMs } = recovering;
             recovering = undefined;
             this.#options.onEvent({
               kind: 'recovered',
               reason,
               ms: performance.now() - started,
+              backoffMs,
               startup: this.#startup,
               resumedAtStep: checkpoint?.step ?? 0,
               steps: job.settings.steps,
@@ -185,7 +194,7 @@ export class Supervisor {
           if (failures > this.#options.maxRestarts) throw new EngineFailedError(reason, failures);
           const delayMs = this.#options.backoffMs * 2 ** (failures - 1);
           this.#options.onEvent({ kind: 'recovering', reason, attempt: failures, delayMs });
-          recovering = { reason, started: performance.now() };
+          recovering = { reason, started: performance.now(), backoffMs: delayMs };
           await sleep(delayMs);
         }
       }

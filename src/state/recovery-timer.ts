@@ -21,6 +21,6 @@ export class RecoveryTimer {
     const { event, at } = this.#pending;
     this.#pending = undefined;
     const resumeMs = now - at;
-    return { kind: 'recovery', at: Date.now(), reason: event.reason, ...event.startup, resumeMs, totalMs: event.ms + resumeMs, resumedAtStep: event.resumedAtStep, steps: event.steps };
+    return { kind: 'recovery', at: Date.now(), reason: event.reason, backoffMs: event.backoffMs, ...event.startup, resumeMs, totalMs: event.ms + resumeMs, resumedAtStep: event.resumedAtStep, steps: event.steps };
   }
 }

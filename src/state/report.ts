@@ -18,21 +18,36 @@ export interface JobTimings extends RunTimings {
 
 
 export type DiagnosticEvent =
-  | { kind: 'start'; at: number; modelId: string; backend: string; workerStartMs: number; loadMs: number }
-  | {
+  | ({ kind: 'start'; at: number; modelId: string; backend: string } & LoadTimings)
+  | ({
       kind: 'recovery';
       at: number;
       reason: string;
-      workerStartMs: number;
-      loadMs: number;
+      /** The wait before the restart; absent in events saved before it was recorded. */
+      backoffMs?: number;
       /** From the restarted worker being ready to the first resumed step. */
       resumeMs: number;
       /** From noticing the failure to the first resumed step, back-off included. */
       totalMs: number;
       resumedAtStep: number;
       steps: number;
-    }
+    } & LoadTimings)
   | { kind: 'error'; at: number; message: string };
+
+/** A worker's start and its model's load, as the supervisor's `StartupTimings` give them. */
+interface LoadTimings {
+  workerStartMs: number;
+  /** Reading the weights and creating the sessions. */
+  loadMs: number;
+  /** The part of `loadMs` spent reading the weights; absent in events saved before it was recorded. */
+  readMs?: number;
+}
+
+/** Worker start, reading weights and session creation, as a report line tells them. */
+function loadParts({ workerStartMs, loadMs, readMs }: LoadTimings): string {
+  const load = readMs === undefined ? `sessions ${ms(loadMs)}` : `reading weights ${ms(readMs)}, sessions ${ms(loadMs - readMs)}`;
+  return `worker ${ms(workerStartMs)}, ${load}`;
+}
 
 /** How many events are kept across sessions. */
 export const MAX_EVENTS = 100;
@@ -83,9 +98,11 @@ export function describeDiagnostic(event: DiagnosticEvent): string {
   const when = new Date(event.at).toISOString();
   switch (event.kind) {
     case 'start':
-      return `${when} start: ${event.modelId} on ${event.backend}, worker ${ms(event.workerStartMs)}, sessions ${ms(event.loadMs)}`;
-    case 'recovery':
-      return `${when} recovery: ${event.reason} worker ${ms(event.workerStartMs)}, sessions ${ms(event.loadMs)}, first resumed step ${ms(event.resumeMs)}, total ${ms(event.totalMs)}; resumed at step ${event.resumedAtStep} of ${event.steps}`;
+      return `${when} start: ${event.modelId} on ${event.backend}, ${loadParts(event)}`;
+    case 'recovery': {
+      const backoff = event.backoffMs === undefined ? '' : `back-off ${ms(event.backoffMs)}, `;
+      return `${when} recovery: ${event.reason} ${backoff}${loadParts(event)}, first resumed step ${ms(event.resumeMs)}, total ${ms(event.totalMs)}; resumed at step ${event.resumedAtStep} of ${event.steps}`;
+    }
     case 'error':
       return `${when} error: ${event.message}`;
   }

@@ -7,7 +7,8 @@ const recovered: Extract<SupervisorEvent, { kind: 'recovered' }> = {
   kind: 'recovered',
   reason: 'The GPU was reset by the browser.',
   ms: 1500,
-  startup: { workerStartMs: 500, loadMs: 1000 },
+  backoffMs: 1000,
+  startup: { workerStartMs: 500, loadMs: 1000, readMs: 400 },
   resumedAtStep: 3,
   steps: 8,
 };
@@ -32,7 +33,7 @@ describe('RecoveryTimer', () => {
     const timer = new RecoveryTimer();
     expect(timer.stepped(0)).toBeUndefined();
     timer.recovered(recovered, 100);
-    expect(timer.stepped(400)).toMatchObject({ kind: 'recovery', resumeMs: 300, totalMs: 1800, workerStartMs: 500, loadMs: 1000, resumedAtStep: 3, steps: 8 });
+    expect(timer.stepped(400)).toMatchObject({ kind: 'recovery', resumeMs: 300, totalMs: 1800, backoffMs: 1000, workerStartMs: 500, loadMs: 1000, readMs: 400, resumedAtStep: 3, steps: 8 });
     expect(timer.stepped(500)).toBeUndefined();
   });
 });
