@@ -1,3 +1,4 @@
+import { inputImage } from './input-image.svelte.ts';
 import { importPngSettings } from './png-import.ts';
 import { settings } from './settings.svelte.ts';
 import { studio } from './studio.svelte.ts';
@@ -10,7 +11,10 @@ class PngImportState {
   async open(file: Blob): Promise<void> {
     const manifest = studio.model?.manifest;
     const result = await importPngSettings(file, manifest?.sizes, manifest?.id);
-    if (result.ok) settings.apply(result.settings);
+    if (result.ok) {
+      settings.apply(result.settings);
+      inputImage.applyParameters(result.input);
+    }
     this.message = { ok: result.ok, text: result.message };
   }
 }

@@ -4,7 +4,7 @@
  * ignored entries, as text for the page to show (never as HTML). Pure.
  */
 import { PngParametersError } from '../shared/errors.ts';
-import { MAX_PROMPT_CHARS, parseParameters, readParameters } from '../shared/png-parameters.ts';
+import { MAX_PROMPT_CHARS, parseParameters, readParameters, type InputParameters } from '../shared/png-parameters.ts';
 import type { GenerationSettings, SizeRange } from '../shared/settings.ts';
 
 /** Files larger than this are refused unread; a PNG of SD's largest sizes is a few MB. */
@@ -15,7 +15,9 @@ const SHOWN_CHARS = 80;
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
 /** Settings to apply with a message saying what was (not) taken, or only a message saying why nothing was. */
-export type PngImport = { ok: true; settings: Partial<GenerationSettings>; message: string } | { ok: false; message: string };
+export type PngImport =
+  | { ok: true; settings: Partial<GenerationSettings>; input?: Partial<InputParameters>; message: string }
+  | { ok: false; message: string };
 
 /** Reads `file`'s `parameters` text into settings fitted to `sizes`; `modelId` is the loaded model, for the message. */
 export async function importPngSettings(file: Blob, sizes: SizeRange | undefined, modelId: string | undefined): Promise<PngImport> {
@@ -39,8 +41,10 @@ export async function importPngSettings(file: Blob, sizes: SizeRange | undefined
     const limit = MAX_PROMPT_CHARS.toLocaleString('en');
     notes.push(`The ${parsed.cut.join(' and the ')} ran past ${limit} characters: only the first ${limit} were taken.`);
   }
+  // The picture is not in the PNG: the strength and blur go to the form, whose own picture (if any) stays.
+  if (parsed.input) notes.push('It was made from a picture, which the PNG does not hold: the input image in the form stays as it is.');
   if (parsed.ignored.length > 0) notes.push(`Not applied: ${listIgnored(parsed.ignored)}.`);
-  return { ok: true, settings: parsed.settings, message: notes.join(' ') };
+  return { ok: true, settings: parsed.settings, input: parsed.input, message: notes.join(' ') };
 }
 
 function listIgnored(ignored: string[]): string {

@@ -5,10 +5,13 @@ import { InvalidSettingError } from '../shared/errors.ts';
 import type { BackendChoice, EngineInfo } from '../shared/backend.ts';
 import type { EngineMemory, LoadedModelFacts } from '../shared/engine-api.ts';
 import type { ModelSource } from '../shared/model.ts';
+import { validateImageInput } from '../shared/image-input.ts';
 import { validateSettings, type MemoryOptions } from '../shared/settings.ts';
 import { diagnostics } from './diagnostics.svelte.ts';
 import { acquireEngineLock } from './engine-lock.ts';
 import { gallery } from './gallery.svelte.ts';
+import { imageInputSupport, type ImageInputSupport } from './image-input-support.ts';
+import { inputImage } from './input-image.svelte.ts';
 import { JobsState } from './jobs.svelte.ts';
 import { models } from './models.svelte.ts';
 import { notices } from './notices.svelte.ts';
@@ -55,6 +58,11 @@ class Studio {
     return this.jobs.running;
   }
 
+  /** Whether the current model can start from a picture, and what the form must say about it. */
+  get imageInputSupport(): ImageInputSupport {
+    return imageInputSupport(this.model?.manifest, this.modelFacts?.imageInput);
+  }
+
   /** Restores saved state, waits for the engine lock, loads the model, resumes the queue. */
   async start(): Promise<void> {
     try {
@@ -70,6 +78,7 @@ class Studio {
     for (const message of [await settings.restore(this.model.manifest.defaults), await gallery.restore()]) {
       if (message) notices.add(message);
     }
+    await inputImage.restore(settings.form.width, settings.form.height);
     this.restored = true;
     await acquireEngineLock(() => (this.status = 'Waiting: Hearth is running in another tab'));
     // Read the queue only now: the tab that held the lock may have left a job in flight.
@@ -141,8 +150,11 @@ class Studio {
     const model = this.model;
     if (!model || !this.owner) return false;
     const values = $state.snapshot(settings.form);
+    const support = this.imageInputSupport;
+    const input = support.ok ? inputImage.forJob() : undefined;
     try {
       validateSettings(values, model.manifest.sizes);
+      if (input) validateImageInput(input, values.steps, values.width, values.height);
     } catch (error) {
       if (error instanceof InvalidSettingError) {
         this.error = { message: error.message, field: error.field };
@@ -151,7 +163,7 @@ class Studio {
       throw error;
     }
     this.error = undefined;
-    void this.jobs.add({ id: crypto.randomUUID(), modelId: model.manifest.id, settings: values, createdAt: Date.now() });
+    void this.jobs.add({ id: crypto.randomUUID(), modelId: model.manifest.id, settings: values, createdAt: Date.now(), ...(input && { input }) });
     return true;
   }
 
