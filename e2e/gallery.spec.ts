@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { readParameters, withParameters } from '../src/shared/png-parameters.ts';
-import { fillForm, galleryImages, generate, newestPixels, openStudio } from './studio.ts';
+import { dropFile, fillForm, galleryImages, generate, newestPixels, openStudio } from './studio.ts';
 
 const SMALL = { width: 128, height: 128, steps: 2 };
 const MADE = { ...SMALL, prompt: 'a lighthouse at dusk', negativePrompt: 'fog', seed: 1234, guidance: 2.5 };
@@ -17,21 +17,6 @@ const formValues = (page: Page) =>
   );
 
 const asShown = (values: Record<string, string | number>) => Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));
-
-/** Drops a file on the page as a user's drag would; resolves to whether the page took it (cancelled the drop). */
-function dropFile(page: Page, bytes: Uint8Array, name: string, type: string): Promise<boolean> {
-  return page.evaluate(
-    ({ base64, name, type }) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([Uint8Array.from(atob(base64), (char) => char.charCodeAt(0))], name, { type }));
-      const target = document.querySelector('main')!;
-      const event = (kind: string) => new DragEvent(kind, { dataTransfer: transfer, bubbles: true, cancelable: true });
-      target.dispatchEvent(event('dragover'));
-      return !target.dispatchEvent(event('drop'));
-    },
-    { base64: Buffer.from(bytes).toString('base64'), name, type },
-  );
-}
 
 /** A PNG from the browser's own encoder, with no text chunks. */
 async function plainPng(page: Page): Promise<Uint8Array> {

@@ -117,3 +117,21 @@ export async function saveQueuedJob(page: Page, job: { id: string; modelId: stri
     });
   }, { ...job, settings, createdAt: 1 });
 }
+
+/**
+ * Drops a file on the page as a user's drag would, on `target` (a CSS selector; the page's main area unless told);
+ * resolves to whether the page took it (cancelled the drop).
+ */
+export function dropFile(page: Page, bytes: Uint8Array, name: string, type: string, target = 'main'): Promise<boolean> {
+  return page.evaluate(
+    ({ base64, name, type, target }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(atob(base64), (char) => char.charCodeAt(0))], name, { type }));
+      const element = document.querySelector(target)!;
+      const event = (kind: string) => new DragEvent(kind, { dataTransfer: transfer, bubbles: true, cancelable: true });
+      element.dispatchEvent(event('dragover'));
+      return !element.dispatchEvent(event('drop'));
+    },
+    { base64: Buffer.from(bytes).toString('base64'), name, type, target },
+  );
+}

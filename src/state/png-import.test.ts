@@ -50,9 +50,13 @@ describe('importPngSettings', () => {
   });
 
   it('changes nothing for a PNG without parameters, a non-PNG, a damaged PNG or a huge file', async () => {
-    expect(await read(plainPng())).toEqual({ ok: false, message: 'This PNG carries no generation parameters.' });
+    expect(await read(plainPng())).toEqual({ ok: false, message: 'This PNG carries no generation parameters.', picture: true });
     expect(await read(new TextEncoder().encode('GIF89a not a png'))).toEqual({ ok: false, message: 'This file is not a PNG.' });
     expect(await read(new Uint8Array())).toEqual({ ok: false, message: 'This file is not a PNG.' });
+    const photo = new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' });
+    expect(await importPngSettings(photo, SIZES, 'tiny-test'), 'a photo is offered as the input image').toEqual({ ok: false, message: 'This file is not a PNG.', picture: true });
+    const renamed = new Blob([new TextEncoder().encode('Steps: 50')], { type: 'image/png' });
+    expect(await importPngSettings(renamed, SIZES, 'tiny-test'), 'a text file named .png is no picture').toEqual({ ok: false, message: 'This file is not a PNG.' });
     const damaged = plainPng().slice(0, 40);
     expect(await read(damaged)).toMatchObject({ ok: false, message: expect.stringMatching(/^This PNG is damaged \(.+\); nothing was changed\.$/) });
     const huge = { size: MAX_PNG_BYTES + 1, arrayBuffer: () => Promise.reject(new Error('must not be read')) } as unknown as Blob;

@@ -14,17 +14,22 @@ const SHOWN_CHARS = 80;
 // https://www.w3.org/TR/png-3/#5PNG-file-signature
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
-/** Settings to apply with a message saying what was (not) taken, or only a message saying why nothing was. */
+/**
+ * Settings to apply with a message saying what was (not) taken, or only a message saying why nothing was;
+ * `picture` marks an image without settings, which the page offers as the input image instead.
+ */
 export type PngImport =
   | { ok: true; settings: Partial<GenerationSettings>; input?: Partial<InputParameters>; message: string }
-  | { ok: false; message: string };
+  | { ok: false; message: string; picture?: true };
 
 /** Reads `file`'s `parameters` text into settings fitted to `sizes`; `modelId` is the loaded model, for the message. */
 export async function importPngSettings(file: Blob, sizes: SizeRange | undefined, modelId: string | undefined): Promise<PngImport> {
   if (file.size > MAX_PNG_BYTES) return { ok: false, message: `This file is over ${MAX_PNG_BYTES >> 20} MB, too large to read settings from.` };
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (bytes.length < SIGNATURE.length || SIGNATURE.some((byte, i) => bytes[i] !== byte)) {
-    return { ok: false, message: 'This file is not a PNG.' };
+    // A JPEG or WebP photo has no settings to read, but it is a picture to start from.
+    const message = 'This file is not a PNG.';
+    return file.type.startsWith('image/') && file.type !== 'image/png' ? { ok: false, message, picture: true } : { ok: false, message };
   }
   let text: string | undefined;
   try {
@@ -33,7 +38,7 @@ export async function importPngSettings(file: Blob, sizes: SizeRange | undefined
     if (error instanceof PngParametersError) return { ok: false, message: `This PNG is damaged (${error.reason}); nothing was changed.` };
     throw error;
   }
-  if (text === undefined) return { ok: false, message: 'This PNG carries no generation parameters.' };
+  if (text === undefined) return { ok: false, message: 'This PNG carries no generation parameters.', picture: true };
   const parsed = parseParameters(text, sizes);
   const notes = ['Settings restored from the PNG.'];
   if (parsed.model && modelId && parsed.model !== modelId) notes.push(`It was made with the model "${shorten(parsed.model)}"; the loaded model stays.`);
