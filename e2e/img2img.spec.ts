@@ -157,5 +157,4 @@ test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, SD-Turb
   // The form's picture, mask and strength came back too: the same job again makes the same image.
   await generate(page);
   expect(maxChannelDiff(await newestPixels(page), inpainted), 'the restored form makes the same image').toBe(0);
-
 });
