@@ -399,6 +399,8 @@ test('a catalog model shows its licence, which must be accepted, and whether thi
   await expect(download).toBeDisabled();
   await lcm.getByLabel('I accept the licence of LCM Dreamshaper v7').check();
   await expect(download).toBeEnabled();
+  // Both SD 1.5 exports have a VAE encoder, so it can start from a picture whichever this device gets.
+  await expect(card(page, 'Stable Diffusion 1.5').getByTestId('from-picture')).toHaveText(/^yes: image to image and inpainting/);
   await openModels(page, true);
   await expect(lcm.getByLabel('I accept the licence of LCM Dreamshaper v7'), 'the acceptance is remembered').toBeChecked();
 });
@@ -425,7 +427,7 @@ test('a catalog model downloads with sizes and hashes from its LFS pointers, ver
   await lcm.getByLabel('I accept the licence of LCM Dreamshaper v7').check();
   await download(page, 'LCM Dreamshaper v7');
   await expect(state(page, 'LCM Dreamshaper v7')).toHaveText('cached on this device');
-  expect(pointers.sort()).toEqual(['text_encoder/model.onnx', 'unet/model.onnx', DATA, 'vae_decoder/model.onnx'].sort());
+  expect(pointers.sort(), 'the VAE encoder is fetched like the other networks').toEqual(['text_encoder/model.onnx', 'unet/model.onnx', DATA, 'vae_decoder/model.onnx', 'vae_encoder/model.onnx'].sort());
   await expect(lcm.getByTestId('size'), 'the exact size from the pointers, no longer "about"').toHaveText(/^4\d\d kB$/);
   await use(page, 'LCM Dreamshaper v7');
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-from', 'indexeddb');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCatalog, type Catalog, type CatalogEntry } from './catalog.ts';
+import { approxVariantBytes, parseCatalog, variantFiles, type Catalog, type CatalogEntry } from './catalog.ts';
 import { ConfigError } from './errors.ts';
+import { memoryNeeds } from './memory-needs.ts';
 import { SCHEDULERS } from './settings.ts';
 
 const shippedText = readFileSync(new URL('../../public/catalog.json', import.meta.url), 'utf8');
@@ -39,6 +40,21 @@ describe('the shipped catalog', () => {
   it('states the VAE scale of SD 1.x/2.x for every model', () => {
     for (const model of catalog.models) expect(model.vaeScalingFactor).toBe(0.18215);
   });
+  it('lists the VAE encoder of every export that was seen to have one, and none for the LCM fp16 export, whose listing was not found', () => {
+    const withEncoder = catalog.models.flatMap((model) => model.variants.filter((v) => v.files.vaeEncoder).map((v) => `${model.id}/${v.id}`));
+    expect(withEncoder).toEqual(['sd-turbo/fp16', 'lcm-dreamshaper-v7/fp32', 'sd15/fp16', 'sd15/fp32']);
+    for (const model of catalog.models) for (const variant of model.variants) if (variant.files.vaeEncoder) expect(variant.files.vaeEncoder.path).toBe('vae_encoder/model.onnx');
+  });
+  it('counts the VAE encoder in a variant\'s download size and in the memory it needs with every network loaded', () => {
+    const turbo = entry('sd-turbo').variants[0];
+    const { vaeEncoder, ...withoutEncoder } = turbo.files;
+    const plain = { ...turbo, files: withoutEncoder };
+    expect(approxVariantBytes(turbo) - approxVariantBytes(plain)).toBe(vaeEncoder!.approxBytes);
+    expect(variantFiles(turbo)).toContainEqual({ path: 'vae_encoder/model.onnx', bytes: 68_400_000 });
+    expect(memoryNeeds(variantFiles(turbo))!.allBytes).toBeGreaterThan(memoryNeeds(variantFiles(plain))!.allBytes);
+    // Low-memory mode holds one network at a time, and the encoder is smaller than the UNet.
+    expect(memoryNeeds(variantFiles(turbo))!.largest).toBe('UNet');
+  });
   it('offers TAESD as its own download for SD 1.x/2.x latents: MIT, pinned to a commit, unverified', () => {
     const [taesd] = catalog.previewDecoders;
     expect(taesd).toMatchObject({ id: 'taesd', vaeScalingFactor: 0.18215, verified: false, licence: { name: 'MIT', commercialUse: true } });
@@ -73,6 +89,11 @@ describe('parseCatalog refuses', () => {
     expect(error.field).toBe('unet');
   });
 
+  it('a VAE encoder without a path, naming the network', () => {
+    const error = errorFor((json) => void (json.models[0].variants[0].files.vaeEncoder = { approxBytes: 1 }));
+    expect(error.message).toContain('vaeEncoder');
+    expect(error.field).toBe('path');
+  });
   it('a missing file path', () => {
     const error = errorFor((json) => void delete json.models[0].variants[0].files.unet.path);
     expect(error.source).toBe('catalog.json model "sd-turbo" variant "fp16" files.unet');

@@ -41,7 +41,7 @@ describe('device fit', () => {
   it('runs the fp32 SD-Turbo on wasm one network at a time: its UNet fits, the three do not', () => {
     expect(wasmFit(SD_TURBO_FP32)).toEqual({
       kind: 'one-at-a-time',
-      reason: 'its three networks need 5.02 GB for their weights, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
+      reason: 'its networks need 5.02 GB for their weights, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
     });
   });
 
@@ -74,7 +74,7 @@ describe('device fit', () => {
     const fp16 = SD_TURBO_FP32.map((file) => ({ ...file, bytes: Math.round(file.bytes / 2) }));
     expect(wasmFit(fp16, 'fp16')).toEqual({
       kind: 'one-at-a-time',
-      reason: 'its three networks need 5.02 GB for their weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
+      reason: 'its networks need 5.02 GB for their weights as fp32, more than the 3.76 GB the CPU (wasm) backend can hold, so it runs one network at a time',
     });
   });
 });
@@ -112,7 +112,7 @@ describe('pickVariant', () => {
 
   it('refuses real models on the CPU backend as too big', () => {
     expect(pickVariant(entry('sd-turbo'), undefined)).toEqual({
-      reason: 'its fp16 weights (about 2.5 GB) are too big for the CPU (wasm) backend; it needs WebGPU',
+      reason: 'its fp16 weights (about 2.6 GB) are too big for the CPU (wasm) backend; it needs WebGPU',
     });
   });
 

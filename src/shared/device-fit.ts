@@ -36,7 +36,7 @@ export function wasmFit(files: readonly { path: string; bytes: number }[], preci
   const total = sizes.reduce((sum, size) => sum + size.bytes, 0);
   const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   if (largest.bytes > WASM_WEIGHT_LIMIT) return { kind: 'none', reason: `its ${networkLabel(largest.network)} alone needs ${gb(largest.bytes)} for its weights${held}, more than ${limit}; it needs WebGPU` };
-  if (total > WASM_WEIGHT_LIMIT) return { kind: 'one-at-a-time', reason: `its three networks need ${gb(total)} for their weights${held}, more than ${limit}, so it runs one network at a time` };
+  if (total > WASM_WEIGHT_LIMIT) return { kind: 'one-at-a-time', reason: `its networks need ${gb(total)} for their weights${held}, more than ${limit}, so it runs one network at a time` };
   return { kind: 'all' };
 }
 

@@ -28,7 +28,7 @@ describe('memory needs', () => {
   it('suggests low-memory mode only where the whole pipeline does not fit', () => {
     expect(lowMemoryAdvice(sd15, gpuBudget(adapter(4 * GiB), 8))).toBeUndefined();
     const advice = lowMemoryAdvice(sd15, gpuBudget(adapter(600 * 2 ** 20), 8));
-    expect(advice).toContain("about 2.4 GiB of GPU memory with all three networks loaded, more than the 2.3 GiB this device can likely spare (4 × this GPU's largest buffer (0.6 GiB))");
+    expect(advice).toContain("about 2.4 GiB of GPU memory with all its networks loaded, more than the 2.3 GiB this device can likely spare (4 × this GPU's largest buffer (0.6 GiB))");
     expect(advice).toContain('Low-memory mode needs about 2.0 GiB (its UNet)');
     expect(advice).not.toContain('may not fit even then');
     expect(lowMemoryAdvice(sd15, gpuBudget(adapter(4 * GiB), 4))).toContain('It may not fit even then.');

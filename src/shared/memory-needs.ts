@@ -1,5 +1,5 @@
 /**
- * How much GPU memory a model needs with all three networks loaded and with
+ * How much GPU memory a model needs with all its networks loaded (three, four with a VAE encoder) and with
  * one at a time (low-memory mode), and whether this device should use
  * low-memory mode. Pure: the caller passes the adapter and the device memory.
  */
@@ -10,7 +10,7 @@ import { networkBytes, networkLabel } from './networks.ts';
 const RUN_OVERHEAD = 1.25;
 
 export interface MemoryNeeds {
-  /** All three networks resident, as normal mode holds them. */
+  /** All its networks resident, as normal mode holds them. */
   allBytes: number;
   /** The largest network alone: low-memory mode's peak. */
   largestBytes: number;
@@ -46,5 +46,5 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 export function lowMemoryAdvice(needs: MemoryNeeds | undefined, budget: { bytes: number; basis: string } | undefined): string | undefined {
   if (!needs || !budget || needs.allBytes <= budget.bytes) return undefined;
   const fits = needs.largestBytes <= budget.bytes ? '' : ' It may not fit even then.';
-  return `This model needs about ${gib(needs.allBytes)} of GPU memory with all three networks loaded, more than the ${gib(budget.bytes)} this device can likely spare (${budget.basis}). Low-memory mode needs about ${gib(needs.largestBytes)} (its ${needs.largest}) but loads each network for every image.${fits}`;
+  return `This model needs about ${gib(needs.allBytes)} of GPU memory with all its networks loaded, more than the ${gib(budget.bytes)} this device can likely spare (${budget.basis}). Low-memory mode needs about ${gib(needs.largestBytes)} (its ${needs.largest}) but loads each network for every image.${fits}`;
 }

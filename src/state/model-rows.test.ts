@@ -34,7 +34,7 @@ describe('modelRows', () => {
       ['sd15', 'catalog', 'absent'],
       ['tiny-test-2', 'url', 'partial'],
     ]);
-    expect(rows[1]).toMatchObject({ verified: false, size: { bytes: 2_510_100_000, exact: false }, variant: { id: 'fp16' }, licence: { commercialUse: false } });
+    expect(rows[1]).toMatchObject({ verified: false, size: { bytes: 2_578_500_000, exact: false }, fromPicture: true, variant: { id: 'fp16' }, licence: { commercialUse: false } });
   });
 
   it('says before any download why the device cannot run a model, and waits for the engine to know', () => {
@@ -55,6 +55,21 @@ describe('modelRows', () => {
     expect(onCpu.map((row) => row.unsupported)).toEqual([undefined, expect.stringContaining('its UNet alone needs 4.00 GB for its weights')]);
   });
 
+  it('says which models can start from a picture: those whose export, as this device gets it, has a VAE encoder', () => {
+    const withF16 = modelRows({ builtIn, catalog, stored: [], engine: gpu(['shader-f16']) });
+    expect(withF16.map((row) => [row.id, row.fromPicture])).toEqual([
+      ['tiny-test', true],
+      ['sd-turbo', true],
+      ['lcm-dreamshaper-v7', false],
+      ['sd15', true],
+    ]);
+    // Without shader-f16, LCM's fp32 export is the one offered, and it has an encoder.
+    const lcm = modelRows({ builtIn, catalog, stored: [], engine: gpu([]) })[2];
+    expect(lcm).toMatchObject({ variant: { id: 'fp32' }, fromPicture: true });
+    const noEncoder = stored({ ...builtIn, id: 'plain', files: builtIn.files.filter((file) => !file.path.startsWith('vae_encoder/')) }, { kind: 'url', manifestUrl: 'http://x/' }, 0);
+    expect(modelRows({ builtIn: undefined, catalog: undefined, stored: [noEncoder], engine: wasm })[0].fromPicture).toBe(false);
+  });
+
   it('merges a catalog download into its entry, with exact sizes', () => {
     const turbo = stored({ ...builtIn, id: 'sd-turbo' }, { kind: 'catalog', entryId: 'sd-turbo', variantId: 'fp16', repo: 'r/r', revision: 'x' }, 0);
     turbo.cached = true;
@@ -68,6 +83,6 @@ describe('modelRows', () => {
     expect(roomy.map((row) => row.lowMemoryAdvice)).toEqual([undefined, undefined, undefined, undefined]);
     const small = modelRows({ builtIn, catalog, stored: [], engine: gpu(['shader-f16']), deviceMemoryGiB: 2 });
     expect(small[0].lowMemoryAdvice).toBeUndefined();
-    expect(small.find((row) => row.id === 'sd-turbo')?.lowMemoryAdvice).toMatch(/^This model needs about 2\.9 GiB of GPU memory with all three networks loaded, more than the 1\.0 GiB .*half of the 2 GB this device reports/);
+    expect(small.find((row) => row.id === 'sd-turbo')?.lowMemoryAdvice).toMatch(/^This model needs about 3\.0 GiB of GPU memory with all its networks loaded, more than the 1\.0 GiB .*half of the 2 GB this device reports/);
   });
 });

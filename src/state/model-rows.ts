@@ -8,6 +8,7 @@ import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
 import { gpuBudget, lowMemoryAdvice, memoryNeeds } from '../shared/memory-needs.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { ModelManifest } from '../shared/model.ts';
+import { modelNetworks } from '../shared/networks.ts';
 import type { ModelOrigin, StoredFile, StoredModel } from '../shared/store-protocol.ts';
 
 export interface ModelRow {
@@ -34,6 +35,8 @@ export interface ModelRow {
   downloadable: boolean;
   /** Why low-memory mode is suggested for this model on this device, known before the first load. */
   lowMemoryAdvice?: string;
+  /** Whether it has a VAE encoder, which image to image and inpainting need; for a catalog entry, the variant shown. */
+  fromPicture: boolean;
 }
 
 export interface RowsInput {
@@ -48,6 +51,7 @@ export interface RowsInput {
 const sizeOf = (manifest: ModelManifest) => manifest.files.reduce((sum, file) => sum + file.size, 0);
 const manifestNeeds = (manifest: ModelManifest) => memoryNeeds(manifest.files.map((file) => ({ path: file.path, bytes: file.size })));
 const variantNeeds = (variant: CatalogVariant) => memoryNeeds(variantFiles(variant));
+const manifestFromPicture = (manifest: ModelManifest) => modelNetworks(manifest.files.map((file) => file.path)).includes('vaeEncoder');
 
 function storedState(model: StoredModel): ModelRow['state'] {
   if (model.cached) return 'cached';
@@ -68,6 +72,7 @@ function fromStore(model: StoredModel): ModelRow {
     evicted: model.evicted,
     files: model.files,
     downloadable: model.origin.kind !== 'local',
+    fromPicture: manifestFromPicture(manifest),
   };
 }
 
@@ -78,7 +83,7 @@ export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }:
   const budget = gpuBudget(engine?.backend === 'webgpu' ? engine.adapter : undefined, deviceMemoryGiB);
   if (builtIn) {
     const size = sizeOf(builtIn);
-    rows.push({ id: builtIn.id, name: builtIn.name, description: builtIn.description, origin: 'built-in', precision: builtIn.precision, size: { bytes: size, exact: true }, storedBytes: 0, state: 'built-in', files: [], downloadable: false, lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(builtIn), budget) });
+    rows.push({ id: builtIn.id, name: builtIn.name, description: builtIn.description, origin: 'built-in', precision: builtIn.precision, size: { bytes: size, exact: true }, storedBytes: 0, state: 'built-in', files: [], downloadable: false, lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(builtIn), budget), fromPicture: manifestFromPicture(builtIn) });
   }
   for (const entry of catalog?.models ?? []) {
     const download = stored.find((model) => model.origin.kind === 'catalog' && model.origin.entryId === entry.id);
@@ -98,6 +103,7 @@ export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }:
       state: 'absent',
       files: [],
       downloadable: true,
+      fromPicture: shown.files.vaeEncoder !== undefined,
     };
     rows.push({
       ...base,

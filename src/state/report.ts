@@ -121,7 +121,7 @@ export function buildReport({ info, modelName, events, userAgent, heapBytes, mem
     `Limits: ${adapter ? `maxBufferSize ${adapter.maxBufferSize}, maxStorageBufferBindingSize ${adapter.maxStorageBufferBindingSize}` : 'n/a'}`,
     `onnxruntime-web: ${info?.ortVersion ?? 'n/a'}; cross-origin isolated: ${info?.crossOriginIsolated ?? 'n/a'}; wasm threads: ${info?.threads ?? 'n/a'}`,
     `Model: ${modelName ?? 'none'}`,
-    `Memory mode: ${memoryOptions.lowMemory ? 'low-memory (one network at a time)' : 'normal (all three networks loaded)'}; models kept loaded: ${memoryOptions.residentModels}`,
+    `Memory mode: ${memoryOptions.lowMemory ? 'low-memory (one network at a time)' : 'normal (all networks loaded)'}; models kept loaded: ${memoryOptions.residentModels}`,
     `Resident models: ${memory ? resident.join('; ') || 'none' : 'unknown until the engine answers'}`,
     `GPU buffers (the app's device): ${describeGpuBuffers(memory)}`,
     `JS heap: ${heapBytes === undefined ? 'not reported by this browser' : mib(heapBytes)}`,

@@ -52,6 +52,7 @@ describe('catalogModel', () => {
       'unet/model.onnx',
       'unet/weights.pb',
       'vae_decoder/model.onnx',
+      'vae_encoder/model.onnx',
       'tokenizer/vocab.json',
       'tokenizer/merges.txt',
       'tokenizer/tokenizer_config.json',
@@ -60,6 +61,14 @@ describe('catalogModel', () => {
     ]);
     expect(urls['unet/weights.pb']).toBe('https://huggingface.co/nmkd/stable-diffusion-1.5-onnx-fp16/resolve/38dacf2c14c89e3538b5e32da888eb9c46e0e1bf/unet/weights.pb');
     expect(requests.every((path) => path.includes('/raw/'))).toBe(true);
+  });
+
+  it('reads the VAE encoder from its LFS pointer like the other networks, and leaves it out where the export has none', async () => {
+    const { fetch } = hub();
+    const sd15 = await catalogModel(catalog.models.find((model) => model.id === 'sd15')!, 'fp16', fetch);
+    expect(sd15.manifest.files.find((file) => file.path === 'vae_encoder/model.onnx')).toEqual({ path: 'vae_encoder/model.onnx', size: 'vae_encoder/model.onnx'.length * 1000, sha256: sha('vae_encoder/model.onnx') });
+    const lcm = await catalogModel(catalog.models.find((model) => model.id === 'lcm-dreamshaper-v7')!, 'fp16', fetch);
+    expect(lcm.manifest.files.map((file) => file.path)).not.toContain('vae_encoder/model.onnx');
   });
 });
 
