@@ -401,6 +401,7 @@ test('a catalog model shows its licence, which must be accepted, and whether thi
   await expect(download).toBeEnabled();
   // Both SD 1.5 exports have a VAE encoder, so it can start from a picture whichever this device gets.
   await expect(card(page, 'Stable Diffusion 1.5').getByTestId('from-picture')).toHaveText(/^yes: image to image and inpainting/);
+  await expect(card(page, 'Stable Diffusion 1.5 Inpainting').getByTestId('from-picture')).toHaveText(/^only: an inpainting model/);
   await openModels(page, true);
   await expect(lcm.getByLabel('I accept the licence of LCM Dreamshaper v7'), 'the acceptance is remembered').toBeChecked();
 });

@@ -125,7 +125,7 @@ export async function createModel(
     // One component at a time, so at most one component's staging memory is alive.
     for (const [index, name] of order.entries()) {
       const { session, ms, readMs, bytes } = await loadComponent(rt, source, name, lowMemory);
-      if (name === 'unet') described.unet = describeUnet(session);
+      if (name === 'unet') described.unet = describeUnet(session, source.manifest.unetInChannels);
       if (name === 'vaeEncoder') described.encoder = describeVaeEncoder(session);
       if (lowMemory && name !== 'textEncoder') await releaseSession(session);
       else created[name] = session;

@@ -42,7 +42,7 @@ describe('the shipped catalog', () => {
   });
   it('lists the VAE encoder of every export that was seen to have one, and none for the LCM fp16 export, whose listing was not found', () => {
     const withEncoder = catalog.models.flatMap((model) => model.variants.filter((v) => v.files.vaeEncoder).map((v) => `${model.id}/${v.id}`));
-    expect(withEncoder).toEqual(['sd-turbo/fp16', 'lcm-dreamshaper-v7/fp32', 'sd15/fp16', 'sd15/fp32']);
+    expect(withEncoder).toEqual(['sd-turbo/fp16', 'lcm-dreamshaper-v7/fp32', 'sd15/fp16', 'sd15/fp32', 'sd15-inpainting/fp32']);
     for (const model of catalog.models) for (const variant of model.variants) if (variant.files.vaeEncoder) expect(variant.files.vaeEncoder.path).toBe('vae_encoder/model.onnx');
   });
   it('counts the VAE encoder in a variant\'s download size and in the memory it needs with every network loaded', () => {
@@ -54,6 +54,15 @@ describe('the shipped catalog', () => {
     expect(memoryNeeds(variantFiles(turbo))!.allBytes).toBeGreaterThan(memoryNeeds(variantFiles(plain))!.allBytes);
     // Low-memory mode holds one network at a time, and the encoder is smaller than the UNet.
     expect(memoryNeeds(variantFiles(turbo))!.largest).toBe('UNet');
+  });
+  it('offers an SD 1.5 inpainting export: 9 UNet channels, a VAE encoder, the branch it follows said in its note', () => {
+    const inpainting = entry('sd15-inpainting');
+    expect(inpainting).toMatchObject({ family: 'sd15', unetInChannels: 9, verified: false });
+    const [variant] = inpainting.variants;
+    expect(variant).toMatchObject({ repo: 'botp/stable-diffusion-v1-5-inpainting', revision: 'onnx', files: { vaeEncoder: { path: 'vae_encoder/model.onnx' } } });
+    expect(variant.note).toMatch(/^Follows the onnx branch/);
+    expect(variant.tokenizer.revision).toMatch(/^[0-9a-f]{40}$/);
+    for (const model of catalog.models.filter((other) => other.id !== 'sd15-inpainting')) expect(model).not.toHaveProperty('unetInChannels');
   });
   it('offers TAESD as its own download for SD 1.x/2.x latents: MIT, pinned to a commit, unverified', () => {
     const [taesd] = catalog.previewDecoders;
@@ -89,6 +98,9 @@ describe('parseCatalog refuses', () => {
     expect(error.field).toBe('unet');
   });
 
+  it('UNet channels no Stable Diffusion UNet has', () => {
+    expect(errorFor((json) => void (json.models[0].unetInChannels = 8)).field).toBe('unetInChannels');
+  });
   it('a VAE encoder without a path, naming the network', () => {
     const error = errorFor((json) => void (json.models[0].variants[0].files.vaeEncoder = { approxBytes: 1 }));
     expect(error.message).toContain('vaeEncoder');

@@ -8,7 +8,7 @@
 import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isString, onlyKeys, optionalField, type Json } from './json-check.ts';
 import type { Backend } from './backend.ts';
-import type { ModelManifest } from './model.ts';
+import { isUnetInChannels, UNET_IN_CHANNELS, type ModelManifest, type UnetInChannels } from './model.ts';
 import { NETWORK_NAMES, NETWORKS, networkPath, perNetwork, REQUIRED_NETWORKS, type NetworkName, type PerNetwork } from './networks.ts';
 import { isSchedulerChoice, SCHEDULERS, type SizeRange } from './settings.ts';
 
@@ -83,6 +83,8 @@ export interface CatalogEntry {
   vaeScalingFactor: number;
   defaults: ModelManifest['defaults'];
   sizes: SizeRange;
+  /** 9 for an inpainting model; see `ModelManifest.unetInChannels`. */
+  unetInChannels?: UnetInChannels;
   variants: CatalogVariant[];
 }
 
@@ -171,13 +173,14 @@ function parseEntry(json: unknown, where: string, source: string): CatalogEntry 
   if (!isObject(json)) throw new ConfigError(where, '(entry)', 'an object');
   const id = field(where, json, 'id', isId, 'lowercase letters, digits, "-" and "."');
   const at = `${source} model "${id}"`;
-  onlyKeys(at, json, ['id', 'name', 'description', 'family', 'verified', 'licence', 'vaeScalingFactor', 'defaults', 'sizes', 'variants']);
+  onlyKeys(at, json, ['id', 'name', 'description', 'family', 'verified', 'licence', 'vaeScalingFactor', 'defaults', 'sizes', 'unetInChannels', 'variants']);
   const sizes = parseSizes(field(at, json, 'sizes', isObject, 'an object { min, max, multiple }'), `${at} sizes`);
   const variantList = field(at, json, 'variants', (v): v is unknown[] => Array.isArray(v) && v.length > 0, 'a non-empty list of variants');
   const variants = variantList.map((variant, index) => parseVariant(variant, `${at} variants[${index}]`, at));
   const variantIds = variants.map((variant) => variant.id);
   const duplicate = variantIds.find((variantId, index) => variantIds.indexOf(variantId) !== index);
   if (duplicate !== undefined) throw new ConfigError(`${at} variant "${duplicate}"`, 'id', 'an id used by no other variant of this model');
+  const unetInChannels = optionalField(at, json, 'unetInChannels', isUnetInChannels, `the UNet's input channels, ${UNET_IN_CHANNELS.join(' or ')} (9: inpainting)`);
   return {
     id,
     name: field(at, json, 'name', isString, 'a non-empty name'),
@@ -188,6 +191,7 @@ function parseEntry(json: unknown, where: string, source: string): CatalogEntry 
     vaeScalingFactor: field(at, json, 'vaeScalingFactor', isPositive, 'a positive number such as 0.18215'),
     defaults: parseDefaults(field(at, json, 'defaults', isObject, 'an object of default settings'), `${at} defaults`, sizes),
     sizes,
+    ...(unetInChannels === undefined ? {} : { unetInChannels }),
     variants,
   };
 }

@@ -34,6 +34,11 @@ describe('parseManifest', () => {
   it('refuses an unknown sampler in defaults', () =>
     expect(errorFor({ ...good, defaults: { ...good.defaults, scheduler: 'heun' } }).field).toBe('scheduler'));
   it('refuses something that is not an object', () => expect(errorFor('[]').field).toBe('(file)'));
+  it("keeps an inpainting UNet's 9 input channels, and refuses a count no Stable Diffusion UNet has", () => {
+    expect(parseManifest({ ...good, unetInChannels: 9 }).unetInChannels).toBe(9);
+    expect(parseManifest(good)).not.toHaveProperty('unetInChannels');
+    expect(errorFor({ ...good, unetInChannels: 5 }).field).toBe('unetInChannels');
+  });
   it('keeps the external-data marker only where it is true', () => {
     const data = { path: 'unet/model.onnx_data', size: 99, sha256: 'b'.repeat(64) };
     const files = parseManifest({ ...good, files: [...good.files, { ...data, externalData: true }, { ...data, path: 'x.bin', externalData: false }] }).files;

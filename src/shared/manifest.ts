@@ -1,6 +1,6 @@
 import { ConfigError } from './errors.ts';
 import { field, isObject, isPositive, isPrecision, isString, optionalField } from './json-check.ts';
-import type { ModelFile, ModelManifest } from './model.ts';
+import { isUnetInChannels, UNET_IN_CHANNELS, type ModelFile, type ModelManifest } from './model.ts';
 import { networkPath, REQUIRED_NETWORKS } from './networks.ts';
 import { isSchedulerChoice, SCHEDULERS } from './settings.ts';
 
@@ -54,6 +54,7 @@ export function parseManifest(json: unknown, source = 'hearth-model.json'): Mode
       scheduler: field(`${source} defaults`, defaults, 'scheduler', isSchedulerChoice, Object.keys(SCHEDULERS).join(', ')),
     },
     ...optionalEntry('largestTensorBytes', optionalField(source, json, 'largestTensorBytes', isByteCount, 'a whole number of bytes')),
+    ...optionalEntry('unetInChannels', optionalField(source, json, 'unetInChannels', isUnetInChannels, `the UNet's input channels, ${UNET_IN_CHANNELS.join(' or ')} (9: inpainting)`)),
     sizes: {
       min: field(`${source} sizes`, sizes, 'min', isPositive, 'pixels'),
       max: field(`${source} sizes`, sizes, 'max', isPositive, 'pixels'),

@@ -31,7 +31,19 @@ export interface ModelManifest {
    * Optional: a manifest without it is checked only when the model loads.
    */
   largestTensorBytes?: number;
+  /**
+   * The UNet's input channels (diffusers' `unet/config.json` `in_channels`):
+   * 9 for an inpainting UNet. Needed where the graph leaves the `sample`
+   * channel dimension open, as diffusers' and optimum's exporters do, since
+   * ORT then cannot say it; a graph that fixes it must agree.
+   */
+  unetInChannels?: UnetInChannels;
 }
+
+/** A UNet's input channels: 4 latent channels, or 9 for inpainting (latents, mask, masked-picture latents). */
+export const UNET_IN_CHANNELS = [4, 9] as const;
+export type UnetInChannels = (typeof UNET_IN_CHANNELS)[number];
+export const isUnetInChannels = (value: unknown): value is UnetInChannels => UNET_IN_CHANNELS.includes(value as UnetInChannels);
 
 /**
  * Where the diffusion worker finds a model's files: a folder URL holding

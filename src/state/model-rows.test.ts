@@ -32,6 +32,7 @@ describe('modelRows', () => {
       ['sd-turbo', 'catalog', 'absent'],
       ['lcm-dreamshaper-v7', 'catalog', 'absent'],
       ['sd15', 'catalog', 'absent'],
+      ['sd15-inpainting', 'catalog', 'absent'],
       ['tiny-test-2', 'url', 'partial'],
     ]);
     expect(rows[1]).toMatchObject({ verified: false, size: { bytes: 2_578_500_000, exact: false }, fromPicture: true, variant: { id: 'fp16' }, licence: { commercialUse: false } });
@@ -57,11 +58,12 @@ describe('modelRows', () => {
 
   it('says which models can start from a picture: those whose export, as this device gets it, has a VAE encoder', () => {
     const withF16 = modelRows({ builtIn, catalog, stored: [], engine: gpu(['shader-f16']) });
-    expect(withF16.map((row) => [row.id, row.fromPicture])).toEqual([
-      ['tiny-test', true],
-      ['sd-turbo', true],
-      ['lcm-dreamshaper-v7', false],
-      ['sd15', true],
+    expect(withF16.map((row) => [row.id, row.fromPicture, row.inpainting])).toEqual([
+      ['tiny-test', true, false],
+      ['sd-turbo', true, false],
+      ['lcm-dreamshaper-v7', false, false],
+      ['sd15', true, false],
+      ['sd15-inpainting', true, true],
     ]);
     // Without shader-f16, LCM's fp32 export is the one offered, and it has an encoder.
     const lcm = modelRows({ builtIn, catalog, stored: [], engine: gpu([]) })[2];
@@ -74,13 +76,13 @@ describe('modelRows', () => {
     const turbo = stored({ ...builtIn, id: 'sd-turbo' }, { kind: 'catalog', entryId: 'sd-turbo', variantId: 'fp16', repo: 'r/r', revision: 'x' }, 0);
     turbo.cached = true;
     const rows = modelRows({ builtIn, catalog, stored: [turbo], engine: gpu(['shader-f16']) });
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     expect(rows[1]).toMatchObject({ id: 'sd-turbo', name: 'SD-Turbo', state: 'cached', size: { exact: true }, licence: { name: expect.any(String) } });
   });
 
   it('suggests low-memory mode before any download where the whole pipeline will not fit, never for the tiny model', () => {
     const roomy = modelRows({ builtIn, catalog, stored: [], engine: gpu(['shader-f16']), deviceMemoryGiB: 8 });
-    expect(roomy.map((row) => row.lowMemoryAdvice)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(roomy.map((row) => row.lowMemoryAdvice)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     const small = modelRows({ builtIn, catalog, stored: [], engine: gpu(['shader-f16']), deviceMemoryGiB: 2 });
     expect(small[0].lowMemoryAdvice).toBeUndefined();
     expect(small.find((row) => row.id === 'sd-turbo')?.lowMemoryAdvice).toMatch(/^This model needs about 3\.0 GiB of GPU memory with all its networks loaded, more than the 1\.0 GiB .*half of the 2 GB this device reports/);

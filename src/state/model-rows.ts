@@ -37,6 +37,8 @@ export interface ModelRow {
   lowMemoryAdvice?: string;
   /** Whether it has a VAE encoder, which image to image and inpainting need; for a catalog entry, the variant shown. */
   fromPicture: boolean;
+  /** A 9-channel inpainting UNet: it repaints a masked region and does nothing else. */
+  inpainting: boolean;
 }
 
 export interface RowsInput {
@@ -73,6 +75,7 @@ function fromStore(model: StoredModel): ModelRow {
     files: model.files,
     downloadable: model.origin.kind !== 'local',
     fromPicture: manifestFromPicture(manifest),
+    inpainting: manifest.unetInChannels === 9,
   };
 }
 
@@ -83,7 +86,7 @@ export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }:
   const budget = gpuBudget(engine?.backend === 'webgpu' ? engine.adapter : undefined, deviceMemoryGiB);
   if (builtIn) {
     const size = sizeOf(builtIn);
-    rows.push({ id: builtIn.id, name: builtIn.name, description: builtIn.description, origin: 'built-in', precision: builtIn.precision, size: { bytes: size, exact: true }, storedBytes: 0, state: 'built-in', files: [], downloadable: false, lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(builtIn), budget), fromPicture: manifestFromPicture(builtIn) });
+    rows.push({ id: builtIn.id, name: builtIn.name, description: builtIn.description, origin: 'built-in', precision: builtIn.precision, size: { bytes: size, exact: true }, storedBytes: 0, state: 'built-in', files: [], downloadable: false, lowMemoryAdvice: lowMemoryAdvice(manifestNeeds(builtIn), budget), fromPicture: manifestFromPicture(builtIn), inpainting: builtIn.unetInChannels === 9 });
   }
   for (const entry of catalog?.models ?? []) {
     const download = stored.find((model) => model.origin.kind === 'catalog' && model.origin.entryId === entry.id);
@@ -104,6 +107,7 @@ export function modelRows({ builtIn, catalog, stored, engine, deviceMemoryGiB }:
       files: [],
       downloadable: true,
       fromPicture: shown.files.vaeEncoder !== undefined,
+      inpainting: entry.unetInChannels === 9,
     };
     rows.push({
       ...base,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { externalize } from '../../e2e/external-data.ts';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { ModelFileError } from '../../src/shared/errors.ts';
-import { createComponentSession, type RuntimeOptions } from './components.ts';
+import { createComponentSession, describeUnet, type RuntimeOptions } from './components.ts';
 
 ort.env.wasm.numThreads = 1;
 const runtime = { ort, backend: 'wasm' } as unknown as RuntimeOptions;
@@ -49,5 +49,28 @@ describe('createComponentSession', () => {
     const error = await failure(createComponentSession(runtime, 'unet', graph, {}, [{ name: 'model.onnx_data', data: new Uint8Array(1) }]));
     expect(error.file).toBe('unet/model.onnx');
     expect(error.reason).toBe('needs the external-data file "weights.pb" beside it, which the model does not have');
+  });
+});
+
+describe('describeUnet', () => {
+  const openChannels = {
+    inputMetadata: [
+      { name: 'sample', isTensor: true, type: 'float32', shape: ['batch', 'channels', 'height', 'width'] },
+      { name: 'timestep', isTensor: true, type: 'int64', shape: ['batch'] },
+      { name: 'encoder_hidden_states', isTensor: true, type: 'float32', shape: ['batch', 'sequence', 768] },
+    ],
+  } as const;
+
+  it("takes the manifest's channel count where the export leaves it open, as diffusers' exporter does, and 4 where neither says", () => {
+    expect(describeUnet(openChannels, 9).sampleChannels).toBe(9);
+    expect(describeUnet(openChannels).sampleChannels).toBe(4);
+  });
+
+  it('reads the channels a graph fixes, and names the UNet when the manifest disagrees', async () => {
+    const inpainting = await createComponentSession(runtime, 'unet', tinyModelFiles(1, { inpainting: true }).get('unet/model.onnx')!);
+    expect(describeUnet(inpainting).sampleChannels).toBe(9);
+    expect(describeUnet(inpainting, 9).sampleChannels).toBe(9);
+    const plain = await createComponentSession(runtime, 'unet', files.get('unet/model.onnx')!);
+    expect(() => describeUnet(plain, 9)).toThrow(new ModelFileError('unet/model.onnx', "takes 4 input channels where the model's manifest says 9 (unetInChannels)"));
   });
 });

@@ -1,6 +1,7 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { ModelFileError } from '../../src/shared/errors.ts';
 import type { Backend } from '../../src/shared/backend.ts';
+import type { UnetInChannels } from '../../src/shared/model.ts';
 import { NETWORK_NAMES, NETWORKS, networkOutputs, networkPath, type EncoderOutput, type NetworkName, type PerNetwork } from '../../src/shared/networks.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
@@ -117,19 +118,23 @@ export interface UnetInputs {
   guidanceDim?: number;
   /** Text tokens the export fixes `encoder_hidden_states` to (77: one chunk); absent where it takes any length. */
   fixedTextLength?: number;
-  /** 4, or 9 for inpainting UNets; an export that leaves the dimension open counts as 4. */
+  /** 4, or 9 for inpainting UNets; where the export leaves the dimension open, what the manifest says, else 4. */
   sampleChannels: number;
 }
 
-export function describeUnet(unet: Session): UnetInputs {
+/** Reads the UNet's inputs; `declaredChannels` is the manifest's `unetInChannels`, which a graph that fixes the dimension must match. */
+export function describeUnet(unet: Pick<Session, 'inputMetadata'>, declaredChannels?: UnetInChannels): UnetInputs {
   const timestep = unet.inputMetadata.find((m) => m.name === 'timestep');
   const guidance = unet.inputMetadata.find((m) => m.name === 'timestep_cond');
   const text = unet.inputMetadata.find((m) => m.name === 'encoder_hidden_states');
   const textLength = text?.isTensor ? text.shape[1] : undefined;
   const sample = unet.inputMetadata.find((m) => m.name === 'sample');
   const channels = sample?.isTensor ? sample.shape[1] : undefined;
+  if (typeof channels === 'number' && declaredChannels !== undefined && channels !== declaredChannels) {
+    throw new ModelFileError(networkPath('unet'), `takes ${channels} input channels where the model's manifest says ${declaredChannels} (unetInChannels)`);
+  }
   return {
-    sampleChannels: typeof channels === 'number' ? channels : 4,
+    sampleChannels: typeof channels === 'number' ? channels : (declaredChannels ?? 4),
     timestepType: timestep?.isTensor && timestep.type === 'float32' ? 'float32' : 'int64',
     singleTimestep: Boolean(timestep?.isTensor && timestep.shape[0] === 1),
     guidanceDim: guidance ? (guidance.isTensor && typeof guidance.shape[1] === 'number' ? guidance.shape[1] : 256) : undefined,

@@ -70,6 +70,17 @@ describe('catalogModel', () => {
     const lcm = await catalogModel(catalog.models.find((model) => model.id === 'lcm-dreamshaper-v7')!, 'fp16', fetch);
     expect(lcm.manifest.files.map((file) => file.path)).not.toContain('vae_encoder/model.onnx');
   });
+
+  it("carries an inpainting model's 9 UNet channels into the manifest, and fetches its tokenizer from the pinned commit", async () => {
+    const { fetch } = hub();
+    const { manifest, urls } = await catalogModel(catalog.models.find((model) => model.id === 'sd15-inpainting')!, 'fp32', fetch);
+    expect(manifest.unetInChannels).toBe(9);
+    expect(manifest.files.filter((file) => file.externalData).map((file) => file.path)).toEqual(['unet/weights.pb']);
+    expect(urls['unet/model.onnx']).toBe('https://huggingface.co/botp/stable-diffusion-v1-5-inpainting/resolve/onnx/unet/model.onnx');
+    expect(urls['tokenizer/vocab.json']).toBe('https://huggingface.co/botp/stable-diffusion-v1-5-inpainting/resolve/069f0782bc637fcbf3310d985b3d0ebffc668535/tokenizer/vocab.json');
+    const sd15 = await catalogModel(catalog.models.find((model) => model.id === 'sd15')!, 'fp16', fetch);
+    expect(sd15.manifest).not.toHaveProperty('unetInChannels');
+  });
 });
 
 describe('hubModel', () => {

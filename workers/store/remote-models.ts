@@ -130,6 +130,7 @@ export async function catalogModel(entry: CatalogEntry, variantId: string, fetch
     vaeScalingFactor: entry.vaeScalingFactor,
     defaults: entry.defaults,
     sizes: entry.sizes,
+    ...(entry.unetInChannels === undefined ? {} : { unetInChannels: entry.unetInChannels }),
   };
   const urls = Object.fromEntries(files.map((file) => [file.path, hfFileUrl(file.repo, file.revision, file.repoPath)]));
   return { manifest, urls };
