@@ -60,7 +60,11 @@ export default defineConfig({
     }),
   ],
   // Shown in the footer so a deploy can tell which version a page runs; e2e builds two to test updates.
-  define: { 'import.meta.env.HEARTH_BUILD_ID': JSON.stringify(process.env.HEARTH_BUILD_ID ?? packageJson.version) },
+  // HEARTH_STORAGE_BUFFER_CACHE: a bench-only build variant (workers/runtime/session-options.ts).
+  define: {
+    'import.meta.env.HEARTH_BUILD_ID': JSON.stringify(process.env.HEARTH_BUILD_ID ?? packageJson.version),
+    'import.meta.env.HEARTH_STORAGE_BUFFER_CACHE': JSON.stringify(process.env.HEARTH_STORAGE_BUFFER_CACHE ?? ''),
+  },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   // ORT's files must reach the worker as they are; pre-bundling breaks its wasm lookup.

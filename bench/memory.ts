@@ -60,7 +60,7 @@ async function use(page: Page, name: string): Promise<void> {
 }
 
 /** Asks the engine what GPU buffers its device holds (Diagnostics); the answer is in by the end of the GC wait. */
-async function refreshGpuBuffers(page: Page): Promise<void> {
+export async function refreshGpuBuffers(page: Page): Promise<void> {
   await page.locator('details.diagnostics').evaluate((details) => ((details as HTMLDetailsElement).open = true));
   await page.getByRole('button', { name: 'Refresh', exact: true }).click();
 }

@@ -8,6 +8,8 @@ import { chromium } from '@playwright/test';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
 import { serve } from '../scripts/serve.ts';
 import { download } from './download.ts';
+import { freeDimensions } from './free-dimensions.ts';
+import { graphCapture } from './graph-capture.ts';
 import { loadMemory } from './load-memory.ts';
 import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
@@ -19,9 +21,13 @@ import { warmStart } from './warm-start.ts';
 
 const PORT = portFor(4199);
 const E2E_PORT = portFor(4198);
+const VARIANT_PORT = portFor(4197);
+// The production build with ORT's other storage-buffer cache mode (package.json's `build:bench-variant`).
+const VARIANT = { cache: 'simple', dir: 'dist-bench-simple' } as const;
 const server = await serve({ dir: 'dist', port: PORT, isolate: true });
 // Recovery needs the fault hook, which only the e2e build has.
 const e2eServer = await serve({ dir: 'dist-e2e', port: E2E_PORT, isolate: true });
+const variantServer = await serve({ dir: VARIANT.dir, port: VARIANT_PORT, isolate: true });
 const browser = await chromium.launch({ executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS] });
 try {
   const baseURL = `http://127.0.0.1:${PORT}/`;
@@ -29,11 +35,18 @@ try {
     pipelineOverhead: () => pipelineOverhead(browser, baseURL),
     previewCost: () => previewCost(browser, baseURL),
     stepMainThread: () => stepMainThread(browser, baseURL),
+    graphCapture: () => graphCapture(browser),
     recovery: () => recovery(browser, `http://127.0.0.1:${E2E_PORT}/`),
     // Launch browsers of their own: profiles on disk (one restarts to start warm), one exposes gc().
     warmStart: () => warmStart(baseURL),
-    loadMemory: () => loadMemory(baseURL),
+    loadMemory: () =>
+      loadMemory([
+        { cache: 'bucket', baseURL },
+        { cache: VARIANT.cache, baseURL: `http://127.0.0.1:${VARIANT_PORT}/` },
+      ]),
     download: () => download(baseURL),
+    // Node only: ORT's wasm EP, no browser.
+    freeDimensions: () => freeDimensions(),
     memory: () => memory(baseURL),
   };
   const named = process.argv.slice(2);
@@ -52,4 +65,5 @@ try {
   await browser.close();
   server.close();
   e2eServer.close();
+  variantServer.close();
 }

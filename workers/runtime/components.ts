@@ -8,6 +8,7 @@ import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
 import { ortAssets, runtimeStartError } from './runtime-start.ts';
 import { createSerialQueue, ortQueue } from './serial.ts';
+import { sessionOptions } from './session-options.ts';
 
 type Ort = typeof OrtModule;
 type Session = OrtModule.InferenceSession;
@@ -16,16 +17,6 @@ export interface RuntimeOptions {
   ort: Ort;
   backend: Backend;
   device?: GPUDevice;
-}
-
-function sessionOptions({ backend, device }: RuntimeOptions): OrtModule.InferenceSession.SessionOptions {
-  return {
-    executionProviders: backend === 'webgpu' ? [{ name: 'webgpu', device }] : ['wasm'],
-    // Native WebGPU mis-computes Conv -> SiLU -> SiLU above 'basic' (docs/ort-web.md, "Graph optimisation level").
-    graphOptimizationLevel: 'basic',
-    // Node-placement warnings (shape ops kept on the CPU) are expected and only noise in the console.
-    logSeverityLevel: 3,
-  };
 }
 
 /**
@@ -88,7 +79,7 @@ export async function createSession(
   let session: Session;
   try {
     session = await ortQueue(() =>
-      runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
+      runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime.backend, runtime.device), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
     );
   } catch (error) {
     throw (await runtimeStartError(error, ortAssets(runtime.ort))) ?? new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);
