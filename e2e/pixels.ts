@@ -27,7 +27,7 @@ export function distinctColours(a: number[]): number {
 }
 
 /** Mean absolute difference per RGB channel (0-255). */
-export function meanChannelDiff(a: number[], b: number[]): number {
+export function meanChannelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`Images differ in size: ${a.length} vs ${b.length} bytes`);
   let sum = 0;
   for (let i = 0; i < a.length; i++) if (i % 4 !== 3) sum += Math.abs(a[i] - b[i]);

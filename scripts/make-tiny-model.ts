@@ -16,6 +16,7 @@ import { buildUnet } from './tiny-model/unet.ts';
 import { buildPreviewDecoder } from './tiny-model/preview-decoder.ts';
 import { buildVaeDecoder } from './tiny-model/vae-decoder.ts';
 import { buildVaeEncoder } from './tiny-model/vae-encoder.ts';
+import { buildPatchVaeDecoder, buildPatchVaeEncoder } from './tiny-model/patch-vae.ts';
 
 /** Options for `writeTinyModel`; a different variant gives different weights. */
 export interface TinyModelOptions {
@@ -32,22 +33,28 @@ export interface TinyModelShape {
   inpainting?: boolean;
   /** False leaves the VAE encoder out, like exports made for text to image only. */
   vaeEncoder?: boolean;
+  /**
+   * A model that keeps the picture it is given: a UNet that predicts no noise and a linear 8x8-patch VAE
+   * that decodes what it encodes. Image to image then ends on the input plus the noise its strength
+   * added, which is what the tests measure strength by; the random tiny VAE and UNet forget the input.
+   */
+  passThrough?: boolean;
 }
 
 /** Every file of the model except the manifest, keyed by path relative to the model folder. */
-export function tinyModelFiles(variant = 1, { fixedTextLength, inpainting = false, vaeEncoder = true }: TinyModelShape = {}): Map<string, Uint8Array> {
+export function tinyModelFiles(variant = 1, { fixedTextLength, inpainting = false, vaeEncoder = true, passThrough = false }: TinyModelShape = {}): Map<string, Uint8Array> {
   const tokens = vocabularyTokens(trainMerges());
   const specials = [tokens.indexOf(START_TOKEN), tokens.indexOf(END_TOKEN)];
   const rng = (label: string) => createRng(seedFor(variant, label));
   const text = new TextEncoder();
   const files = new Map<string, Uint8Array>([
     ['text_encoder/model.onnx', buildTextEncoder(rng('text_encoder'), tokens.length, specials)],
-    ['unet/model.onnx', buildUnet(rng('unet'), fixedTextLength, { inpainting })],
-    ['vae_decoder/model.onnx', buildVaeDecoder(rng('vae_decoder'))],
+    ['unet/model.onnx', buildUnet(rng('unet'), fixedTextLength, { inpainting, predictsNoNoise: passThrough })],
+    ['vae_decoder/model.onnx', passThrough ? buildPatchVaeDecoder() : buildVaeDecoder(rng('vae_decoder'))],
     // Not a diffusers network: Hearth's own place for a model's preview decoder (PREVIEW_DECODER_PATH).
     ['preview_decoder/model.onnx', buildPreviewDecoder(rng('preview_decoder'), rng('vae_decoder'))],
   ]);
-  if (vaeEncoder) files.set('vae_encoder/model.onnx', buildVaeEncoder(rng('vae_encoder')));
+  if (vaeEncoder) files.set('vae_encoder/model.onnx', passThrough ? buildPatchVaeEncoder() : buildVaeEncoder(rng('vae_encoder')));
   for (const [path, contents] of Object.entries(tokenizerFiles())) files.set(path, text.encode(contents));
   files.set('scheduler/scheduler_config.json', text.encode(jsonFile(SCHEDULER_CONFIG)));
   files.set('model_index.json', text.encode(jsonFile(vaeEncoder ? { ...MODEL_INDEX, vae_encoder: ['diffusers', 'OnnxRuntimeModel'] } : MODEL_INDEX)));

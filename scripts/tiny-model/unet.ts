@@ -66,8 +66,9 @@ function scheduleLookup(g: GraphBuilder, name: string, table: number[], timestep
  * with the scheduler's own alpha_bar, so it is a consistent denoiser and sampling ends on its bounded x0.
  * The text takes any length (chunks of 77, as long prompts need) unless `textLength` fixes it, as some exports do.
  * `inpainting` makes a 9-channel UNet like SD's inpainting exports, which also sees the mask and the masked image.
+ * `predictsNoNoise` zeroes its output: every sampler then leaves the latents it starts from as they are.
  */
-export function buildUnet(rng: Rng, textLength: number | 'sequence' = 'sequence', { inpainting = false } = {}): Uint8Array {
+export function buildUnet(rng: Rng, textLength: number | 'sequence' = 'sequence', { inpainting = false, predictsNoNoise = false } = {}): Uint8Array {
   const g = new GraphBuilder(rng);
   const C = UNET_CHANNELS;
   const inChannels = inpainting ? INPAINT_CHANNELS : LATENT_CHANNELS;
@@ -85,6 +86,7 @@ export function buildUnet(rng: Rng, textLength: number | 'sequence' = 'sequence'
   const { signal, noise } = noiseSchedule();
   const noisePart = g.node('Sub', [latents, g.node('Mul', [scheduleLookup(g, 'sqrt_alpha_bar', signal, timestep), x0])]);
   const epsilon = g.node('Div', [noisePart, scheduleLookup(g, 'sqrt_one_minus_alpha_bar', noise, timestep)]);
-  g.output(epsilon, 'out_sample', DType.float, ['batch', LATENT_CHANNELS, 'height', 'width']);
+  const output = predictsNoNoise ? g.node('Mul', [epsilon, g.initializer('no_noise', [], [0])]) : epsilon;
+  g.output(output, 'out_sample', DType.float, ['batch', LATENT_CHANNELS, 'height', 'width']);
   return g.encode('unet');
 }

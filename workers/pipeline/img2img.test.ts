@@ -6,11 +6,12 @@ import type { Job } from '../../src/shared/job.ts';
 import { SCHEDULERS, type GenerationSettings, type SchedulerChoice } from '../../src/shared/settings.ts';
 import type { DiffusionComponents } from './components.ts';
 import { generateImages, type DiffusionModel } from './generate.ts';
-import { rgbaToSample } from './image.ts';
+import { decodedToRgba, rgbaToSample } from './image.ts';
 import { sampleLatents } from './image-start.ts';
 import { TorchGenerator } from './random.ts';
 import { createScheduler, schedulerConfigFor } from './schedulers/index.ts';
 import { tinyModel } from './tiny-model.test-support.ts';
+import { meanChannelDiff } from '../../e2e/pixels.ts';
 
 const SIZE = 64;
 const settings: GenerationSettings = {
@@ -47,9 +48,11 @@ function rightHalf(): InputMask {
 
 let plain: DiffusionModel;
 let inpainting: DiffusionModel;
+let passThrough: DiffusionModel;
 beforeAll(async () => {
   plain = await tinyModel().load();
   inpainting = await tinyModel(1, { inpainting: true }).load();
+  passThrough = await tinyModel(1, { passThrough: true }).load();
 }, 60_000);
 
 /** Runs a job, recording every UNet input and timestep, every checkpoint and every image. */
@@ -135,6 +138,22 @@ describe('image to image (StableDiffusionImg2ImgPipeline) with the tiny model on
     await expect(run({ ...plain, components }, { input: {} })).rejects.toThrow(
       new InvalidSettingError('image', 'This model has no VAE encoder (vae_encoder/model.onnx), so it can only make images from text.'),
     );
+  });
+
+  it('with a model that keeps its input, low strength stays close to the picture and high strength departs from it', async () => {
+    const encoded = await passThrough.components.imageEncoder!.encode(rgbaToSample(picture().rgba, SIZE, SIZE), [1, 3, SIZE, SIZE]);
+    const decoded = await passThrough.components.decode(encoded.subarray(0, encoded.length / 2), [1, 4, SIZE / 8, SIZE / 8]);
+    // What the patch VAE alone loses: the detail inside each 8x8 patch.
+    const roundTrip = meanChannelDiff(decodedToRgba(decoded, SIZE, SIZE), picture().rgba);
+    const differences: Record<number, number> = {};
+    for (const strength of [0.25, 0.5, 1]) {
+      const { images } = await run(passThrough, { settings: { scheduler: 'euler', steps: 4 }, input: { strength } });
+      differences[strength] = meanChannelDiff(images[0], picture().rgba);
+    }
+    // Measured: the round trip loses 9.8/255 a channel on average; strength 0.25 ends 13.6 from the picture, 0.5 21.6, 1 89.6.
+    expect(differences[0.25]).toBeLessThan(roundTrip + 8);
+    expect(differences[0.5]).toBeGreaterThan(differences[0.25]);
+    expect(differences[1]).toBeGreaterThan(4 * differences[0.25]);
   });
 
   it('takes a 4-channel sample from an encoder that draws it itself, drawing nothing from the generator for it', async () => {
