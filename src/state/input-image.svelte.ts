@@ -25,8 +25,15 @@ interface SavedInput {
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Decodes `blob` and draws the part `fit` takes at `width`×`height`; the decoded bitmap is closed at once, however large. */
-async function drawFitted(blob: Blob, width: number, height: number, fit: PictureFit): Promise<Uint8ClampedArray<ArrayBuffer>> {
+/** A picture drawn at a job's size, and the size it had. */
+interface Fitted {
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+/** Decodes `blob` once and draws the part `fit` takes at `width`×`height`; the decoded bitmap is closed at once, however large. */
+async function drawFitted(blob: Blob, width: number, height: number, fit: PictureFit): Promise<Fitted> {
   const bitmap = await createImageBitmap(blob);
   try {
     const canvas = new OffscreenCanvas(width, height);
@@ -35,7 +42,7 @@ async function drawFitted(blob: Blob, width: number, height: number, fit: Pictur
     const rect = sourceRect(bitmap, { width, height }, fit);
     context.imageSmoothingQuality = 'high';
     context.drawImage(bitmap, rect.x, rect.y, rect.width, rect.height, 0, 0, width, height);
-    return context.getImageData(0, 0, width, height).data;
+    return { rgba: context.getImageData(0, 0, width, height).data, sourceWidth: bitmap.width, sourceHeight: bitmap.height };
   } finally {
     bitmap.close();
   }
@@ -60,20 +67,17 @@ class InputImageState {
 
   /** Takes a file, a pasted image or a gallery PNG as the picture; a file that is no readable image leaves the current one. */
   async setPicture(blob: Blob, name: string, width: number, height: number): Promise<void> {
-    let size: { width: number; height: number };
+    let fitted: Fitted;
     try {
-      const bitmap = await createImageBitmap(blob);
-      size = { width: bitmap.width, height: bitmap.height };
-      bitmap.close();
+      fitted = await drawFitted(blob, width, height, this.fit);
     } catch (error) {
       const kind = blob.type ? ` (${blob.type})` : '';
       this.message = { ok: false, text: `${name}${kind} is not an image this browser can read (${describe(error)}); the input is unchanged.` };
       return;
     }
-    this.source = { blob, name, ...size };
-    this.image = undefined;
+    this.source = { blob, name, width: fitted.sourceWidth, height: fitted.sourceHeight };
     this.mask = undefined;
-    await this.fitTo(width, height);
+    this.#show(fitted.rgba, width, height);
   }
 
   /** Fits the picture (and moves the mask) to the job's size; the form calls it whenever size or fit change. */
@@ -81,14 +85,20 @@ class InputImageState {
     const source = this.source;
     if (!source) return;
     if (this.image?.width === width && this.image.height === height && this.#fittedAs === this.fit) return;
-    let rgba: Uint8ClampedArray<ArrayBuffer>;
+    let fitted: Fitted;
     try {
-      rgba = await drawFitted(source.blob, width, height, this.fit);
+      fitted = await drawFitted(source.blob, width, height, this.fit);
     } catch (error) {
       this.message = { ok: false, text: `${source.name} could not be drawn at ${width}×${height} (${describe(error)}).` };
       return;
     }
     if (source !== this.source) return;
+    this.#show(fitted.rgba, width, height);
+  }
+
+  /** Makes `rgba`, the source drawn at `width`×`height`, the job's picture, moves the mask to it and says what was done. */
+  #show(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): void {
+    const source = this.source!;
     const flat = flattenOnWhite(rgba);
     this.image = { width, height, rgba: flat.rgba };
     this.#fittedAs = this.fit;
@@ -111,10 +121,9 @@ class InputImageState {
     const image = this.image;
     if (!image) return;
     try {
-      const bitmap = await createImageBitmap(blob);
-      const size = `${bitmap.width}×${bitmap.height}`;
-      bitmap.close();
-      const data = maskFromRgba(await drawFitted(blob, image.width, image.height, 'resize'));
+      const fitted = await drawFitted(blob, image.width, image.height, 'resize');
+      const size = `${fitted.sourceWidth}×${fitted.sourceHeight}`;
+      const data = maskFromRgba(fitted.rgba);
       this.mask = new MaskCanvas(image.width, image.height, data);
       this.inpaint = true;
       const scaled = size === `${image.width}×${image.height}` ? '' : `, scaled from ${size} to ${image.width}×${image.height}`;
