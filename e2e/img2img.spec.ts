@@ -1,6 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { PORT } from '../playwright.config.ts';
-import { maxChannelDiff } from './pixels.ts';
+import { PORT, portFor } from '../playwright.config.ts';
+import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
+import { manifest } from '../scripts/tiny-model/configs.ts';
+import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
+import { maxChannelDiff, meanChannelDiff } from './pixels.ts';
 import { armFault, chooseBackend, dropFile, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, waitForStep } from './studio.ts';
 import { gradientPng } from './test-pngs.ts';
 
@@ -8,8 +11,12 @@ import { gradientPng } from './test-pngs.ts';
 // wasm runs every job but the WebGPU ones, which SwiftShader makes 50-80x slower.
 const JOB = { prompt: 'a lighthouse at dusk', width: 64, height: 64, steps: 4, guidance: 3, seed: 5 };
 const SIZE = 64;
+const INPAINTING = 'Tiny inpainting';
+const NO_ENCODER = 'Tiny no-encoder';
+const PASS_THROUGH = 'Tiny pass-through';
 
 let page: Page;
+let server: ModelServer;
 /** The text-to-image picture every job here starts from. */
 let picture: number[];
 /** The picture reworked at strength 0.5 on WebGPU and on wasm, and the 4-channel UNet's inpainting of its right side on wasm. */
@@ -20,9 +27,15 @@ let inpainted: number[];
 test.describe.configure({ mode: 'serial' });
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage({ baseURL: `http://127.0.0.1:${PORT}/` });
+  server = await startModelServer(portFor(4339));
+  const serve = (id: string, name: string, files: Map<string, Uint8Array>) => server.add(id, { manifest: manifest(id, name, listFiles(files)), files });
+  serve('inpainting', INPAINTING, tinyModelFiles(1, { inpainting: true }));
+  serve('no-encoder', NO_ENCODER, tinyModelFiles(1, { vaeEncoder: false }));
+  serve('pass-through', PASS_THROUGH, tinyModelFiles(1, { passThrough: true }));
 });
 test.afterAll(async () => {
   await page.close();
+  await server.close();
 });
 
 const chooseInput = (name: string, mimeType: string, buffer: Buffer) => page.getByLabel('Choose input image').setInputFiles({ name, mimeType, buffer });
@@ -115,6 +128,7 @@ test('on WebGPU: a picture from a file, a drop or the viewer, bad files refused;
   expect(await lastUnetRuns(page), 'strength 0.5 of 4 steps runs 2').toBe(2);
   webgpuImg2img = await newestPixels(page);
   expect(maxChannelDiff(webgpuImg2img, picture), 'the picture was reworked').toBeGreaterThan(0);
+  await loseDeviceMidJob(3, webgpuImg2img);
 
   // A mask image of another size is scaled; then a painted mask of the right side replaces it.
   await inpaint().check();
@@ -131,7 +145,7 @@ test('on WebGPU: a picture from a file, a drop or the viewer, bad files refused;
   await loseDeviceMidJob(3, webgpuInpainted);
 });
 
-test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting with the form restored', async () => {
+test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in low-memory mode, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting with the form restored', async () => {
   await chooseBackend(page, 'CPU (wasm)');
   await inpaint().uncheck();
   await generate(page);
@@ -139,6 +153,13 @@ test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, SD-Turb
   expect(maxChannelDiff(img2img, webgpuImg2img), 'WebGPU and wasm agree within 2/255').toBeLessThanOrEqual(2);
   await generate(page);
   expect(maxChannelDiff(await newestPixels(page), img2img), 'same seed, same pixels').toBe(0);
+  // Low-memory mode holds one network at a time; the VAE encoder is one more of them.
+  await page.getByLabel('Low-memory mode').check();
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  await generate(page);
+  expect(maxChannelDiff(await newestPixels(page), img2img), 'low-memory mode makes the same image').toBe(0);
+  await page.getByLabel('Low-memory mode').uncheck();
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
 
   await strength().fill('0.2');
   await expect(page.getByTestId('strength-steps')).toContainText('Runs no step: steps × strength must be at least 1');
@@ -157,4 +178,54 @@ test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, SD-Turb
   // The form's picture, mask and strength came back too: the same job again makes the same image.
   await generate(page);
   expect(maxChannelDiff(await newestPixels(page), inpainted), 'the restored form makes the same image').toBe(0);
+});
+
+test('a model without a VAE encoder turns the input off and says why; a 9-channel inpainting UNet keeps the pixels outside the mask; low strength stays near the input', async () => {
+  await page.getByRole('button', { name: 'Models', exact: true }).click();
+  for (const [id, name] of [['no-encoder', NO_ENCODER], ['inpainting', INPAINTING], ['pass-through', PASS_THROUGH]]) {
+    await page.getByLabel('Manifest URL').fill(server.manifestUrl(id));
+    await page.getByRole('button', { name: 'Add by URL' }).click();
+    await page.getByRole('button', { name: `Download ${name}`, exact: true }).click();
+    await expect(page.getByRole('listitem', { name, exact: true }).getByTestId('model-state')).toHaveText('cached on this device');
+  }
+  const use = async (name: string) => {
+    await page.getByRole('button', { name: 'Models', exact: true }).click();
+    await page.getByRole('button', { name: `Use ${name}`, exact: true }).click();
+    await expect(page.getByTestId('model')).toContainText(name);
+    await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+    await page.getByRole('button', { name: 'Studio', exact: true }).click();
+  };
+
+  await use(NO_ENCODER);
+  await expect(page.getByTestId('input-unsupported')).toHaveText(
+    `${NO_ENCODER} has no VAE encoder (vae_encoder/model.onnx), so it cannot start from a picture: image to image and inpainting are off.`,
+  );
+  await expect(page.getByLabel('Choose input image')).toBeDisabled();
+  await expect(strength()).toBeDisabled();
+  await expect(inpaint()).toBeDisabled();
+
+  await use(INPAINTING);
+  await expect(page.getByTestId('input-drop')).toContainText('This is an inpainting model: it needs a mask.');
+  // A model brings its own default size; the picture and the mask follow the size back.
+  await fillForm(page, { width: SIZE, height: SIZE });
+  await expect(inputMessage()).toHaveText(`Image with seed ${JOB.seed}: 64×64.`);
+  await inpaint().check();
+  await generate(page);
+  const nineChannel = await newestPixels(page);
+  expectKeptOutsideMask(nineChannel, 'inpainted by the 9-channel UNet');
+  expect(maxChannelDiff(nineChannel, inpainted), 'the 9-channel UNet paints its own picture').toBeGreaterThan(0);
+
+  // A model that keeps what it is given (scripts/make-tiny-model.ts, passThrough): the result is the input plus the noise the strength added.
+  await use(PASS_THROUGH);
+  await fillForm(page, { width: SIZE, height: SIZE });
+  await expect(inputMessage()).toHaveText(`Image with seed ${JOB.seed}: 64×64.`);
+  await inpaint().uncheck();
+  const departure: Record<string, number> = {};
+  for (const value of ['0.25', '1']) {
+    await strength().fill(value);
+    await generate(page);
+    departure[value] = meanChannelDiff(await newestPixels(page), picture);
+  }
+  console.log(`pass-through model: mean channel difference from the input ${departure['0.25'].toFixed(1)}/255 at strength 0.25, ${departure['1'].toFixed(1)}/255 at 1`);
+  expect(departure['1'], 'strength 1 departs from the input, strength 0.25 stays near it').toBeGreaterThan(4 * departure['0.25']);
 });
