@@ -63,6 +63,9 @@ export const networkOutputs = (name: NetworkName): readonly string[] => {
 export const modelNetworks = (paths: readonly string[]): NetworkName[] =>
   NETWORK_NAMES.filter((name) => NETWORKS[name].required || paths.includes(networkPath(name)));
 
+/** Whether a model with these files can start from a picture (image to image, inpainting): it needs a VAE encoder. */
+export const startsFromPicture = (paths: readonly string[]): boolean => paths.includes(networkPath('vaeEncoder'));
+
 /** The graph's path in a model's files. */
 export const networkPath = (name: NetworkName): string => `${NETWORKS[name].folder}/model.onnx`;
 

@@ -1,14 +1,14 @@
 /** Whether a model can start from a picture, and what the form says about it. Pure. */
 import type { ImageInputFacts } from '../shared/engine-api.ts';
 import type { ModelManifest } from '../shared/model.ts';
-import { networkPath } from '../shared/networks.ts';
+import { startsFromPicture } from '../shared/networks.ts';
 
 export type ImageInputSupport = { ok: true; note?: string } | { ok: false; reason: string };
 
 /** From the manifest (is there a VAE encoder?) and, once the engine loaded it, what loading found out. */
 export function imageInputSupport(manifest: ModelManifest | undefined, facts: ImageInputFacts | undefined): ImageInputSupport {
   if (!manifest) return { ok: false, reason: 'No model is loaded.' };
-  if (!manifest.files.some((file) => file.path === networkPath('vaeEncoder'))) {
+  if (!startsFromPicture(manifest.files.map((file) => file.path))) {
     return { ok: false, reason: `${manifest.name} has no VAE encoder (vae_encoder/model.onnx), so it cannot start from a picture: image to image and inpainting are off.` };
   }
   const notes = [

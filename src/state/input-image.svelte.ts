@@ -64,17 +64,22 @@ class InputImageState {
   message = $state.raw<{ ok: boolean; text: string } | undefined>();
   /** The fit the current `image` was drawn with. */
   #fittedAs: PictureFit | undefined;
+  /** Counts pictures given and removed, so one that finishes decoding after a newer one (or a removal) is dropped. */
+  #picked = 0;
 
   /** Takes a file, a pasted image or a gallery PNG as the picture; a file that is no readable image leaves the current one. */
   async setPicture(blob: Blob, name: string, width: number, height: number): Promise<void> {
+    const picked = ++this.#picked;
     let fitted: Fitted;
     try {
       fitted = await drawFitted(blob, width, height, this.fit);
     } catch (error) {
+      if (picked !== this.#picked) return;
       const kind = blob.type ? ` (${blob.type})` : '';
       this.message = { ok: false, text: `${name}${kind} is not an image this browser can read (${describe(error)}); the input is unchanged.` };
       return;
     }
+    if (picked !== this.#picked) return;
     this.source = { blob, name, width: fitted.sourceWidth, height: fitted.sourceHeight };
     this.mask = undefined;
     this.#show(fitted.rgba, width, height);
@@ -157,6 +162,7 @@ class InputImageState {
   }
 
   remove(): void {
+    this.#picked++;
     this.source = undefined;
     this.image = undefined;
     this.mask = undefined;

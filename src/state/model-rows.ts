@@ -8,7 +8,7 @@ import { manifestMisfit, pickVariant } from '../shared/device-fit.ts';
 import { gpuBudget, lowMemoryAdvice, memoryNeeds } from '../shared/memory-needs.ts';
 import type { EngineInfo } from '../shared/backend.ts';
 import type { ModelManifest } from '../shared/model.ts';
-import { modelNetworks } from '../shared/networks.ts';
+import { startsFromPicture } from '../shared/networks.ts';
 import type { ModelOrigin, StoredFile, StoredModel } from '../shared/store-protocol.ts';
 
 export interface ModelRow {
@@ -53,7 +53,7 @@ export interface RowsInput {
 const sizeOf = (manifest: ModelManifest) => manifest.files.reduce((sum, file) => sum + file.size, 0);
 const manifestNeeds = (manifest: ModelManifest) => memoryNeeds(manifest.files.map((file) => ({ path: file.path, bytes: file.size })));
 const variantNeeds = (variant: CatalogVariant) => memoryNeeds(variantFiles(variant));
-const manifestFromPicture = (manifest: ModelManifest) => modelNetworks(manifest.files.map((file) => file.path)).includes('vaeEncoder');
+const manifestFromPicture = (manifest: ModelManifest) => startsFromPicture(manifest.files.map((file) => file.path));
 
 function storedState(model: StoredModel): ModelRow['state'] {
   if (model.cached) return 'cached';
