@@ -6,9 +6,15 @@ import { startModelServer } from '../e2e/model-server.ts';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
 import { writeBigModel } from './big-model.ts';
 
-/** Chromium on a profile on disk, as a user's: IndexedDB writes reach the disk, and a relaunch starts warm. */
-export async function launch(profile: string, baseURL: string): Promise<[BrowserContext, Page]> {
-  const context = await chromium.launchPersistentContext(profile, { executablePath, args: [...BASE_ARGS, ...WEBGPU_ARGS], baseURL });
+/**
+ * Chromium on a profile on disk, as a user's: IndexedDB writes reach the disk, and a relaunch starts warm.
+ * `exposeGc` gives pages and workers `gc()`, for memory readings after a collection (`rss.ts`).
+ */
+export async function launch(profile: string, baseURL: string, { exposeGc = false } = {}): Promise<[BrowserContext, Page]> {
+  const args = [...BASE_ARGS, ...WEBGPU_ARGS, ...(exposeGc ? ['--js-flags=--expose-gc'] : [])];
+  const context = await chromium.launchPersistentContext(profile, { executablePath, args, baseURL });
+  // tsx compiles the functions benches evaluate with esbuild's keepNames, whose `__name` helper pages lack.
+  await context.addInitScript({ content: 'self.__name = (f) => f;' });
   return [context, context.pages()[0] ?? (await context.newPage())];
 }
 

@@ -1,11 +1,12 @@
-import { chromium, expect, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startModelServer, type ServedModel } from '../e2e/model-server.ts';
 import { fillForm, generate } from '../e2e/studio.ts';
-import { BASE_ARGS, WEBGPU_ARGS, executablePath, portFor } from '../playwright.config.ts';
+import { portFor } from '../playwright.config.ts';
 import { writeBigModel } from './big-model.ts';
+import { launch } from './launch.ts';
 import type { Metric } from './report.ts';
 import { collectGarbage, processMemory, samplePeaks, type Peaks } from './rss.ts';
 
@@ -230,10 +231,8 @@ export async function memory(baseURL: string): Promise<Metric[]> {
   const size = (model: ServedModel) => `${model.manifest.id} ${(model.manifest.files.reduce((sum, file) => sum + file.size, 0) / MIB).toFixed(1)} MiB`;
   const backend = 'webgpu (SwiftShader)';
   const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-profile-'));
-  const args = [...BASE_ARGS, ...WEBGPU_ARGS, '--js-flags=--expose-gc'];
-  const context = await chromium.launchPersistentContext(profile, { executablePath, args, baseURL });
+  const [context, page] = await launch(profile, baseURL, { exposeGc: true });
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
     await page.goto('/');
     await patient(page.getByTestId('engine-state')).toHaveText('Ready');
     await keepOneModel(page);

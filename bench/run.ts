@@ -10,6 +10,7 @@ import { serve } from '../scripts/serve.ts';
 import { download } from './download.ts';
 import { freeDimensions } from './free-dimensions.ts';
 import { graphCapture } from './graph-capture.ts';
+import { hugePicture } from './huge-picture.ts';
 import { loadMemory } from './load-memory.ts';
 import { memory } from './memory.ts';
 import { pipelineOverhead } from './pipeline-overhead.ts';
@@ -48,6 +49,7 @@ try {
     // Node only: ORT's wasm EP, no browser.
     freeDimensions: () => freeDimensions(),
     memory: () => memory(baseURL),
+    hugePicture: () => hugePicture(baseURL),
   };
   const named = process.argv.slice(2);
   const unknown = named.filter((name) => !Object.hasOwn(pieces, name));

@@ -145,7 +145,7 @@ test('on WebGPU: a picture from a file, a drop or the viewer, bad files refused;
   await loseDeviceMidJob(3, webgpuInpainted);
 });
 
-test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in low-memory mode, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting with the form restored', async () => {
+test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in low-memory mode, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting and img2img with the form restored', async () => {
   await chooseBackend(page, 'CPU (wasm)');
   await inpaint().uncheck();
   await generate(page);
@@ -178,6 +178,10 @@ test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in
   // The form's picture, mask and strength came back too: the same job again makes the same image.
   await generate(page);
   expect(maxChannelDiff(await newestPixels(page), inpainted), 'the restored form makes the same image').toBe(0);
+
+  await inpaint().uncheck();
+  await strength().fill('0.5');
+  await reloadMidJob(3, img2img);
 });
 
 test('a model without a VAE encoder turns the input off and says why; a 9-channel inpainting UNet keeps the pixels outside the mask; low strength stays near the input', async () => {
