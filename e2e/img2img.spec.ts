@@ -1,10 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { PORT, portFor } from '../playwright.config.ts';
 import { tinyModelFiles } from '../scripts/make-tiny-model.ts';
 import { manifest } from '../scripts/tiny-model/configs.ts';
 import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
 import { maxChannelDiff, meanChannelDiff } from './pixels.ts';
-import { armFault, chooseBackend, dropFile, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, waitForStep } from './studio.ts';
+import { armFault, chooseBackend, dropFile, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, pasteFile, waitForStep } from './studio.ts';
 import { gradientPng } from './test-pngs.ts';
 
 // One page for the whole file: each test goes on from the gallery, form and backend the one before left.
@@ -91,7 +92,7 @@ async function loseDeviceMidJob(step: number, reference: number[]): Promise<void
   expect(maxChannelDiff(await newestPixels(page), reference), 'the resumed image equals the uninterrupted one').toBe(0);
 }
 
-test('on WebGPU: a picture from a file, a drop or the viewer, bad files refused; img2img and inpainting, a device lost mid-job resumes to the same image', async () => {
+test('on WebGPU: a picture from a file, a drop, a paste or the viewer, bad files refused; img2img and inpainting, a device lost mid-job resumes to the same image', async () => {
   await openStudio(page);
   await expect(page.getByTestId('backend')).toContainText('WebGPU');
   await fillForm(page, JOB);
@@ -112,6 +113,9 @@ test('on WebGPU: a picture from a file, a drop or the viewer, bad files refused;
   // Dropped on the input itself, a huge picture with transparency is scaled down and flattened.
   expect(await dropFile(page, gradientPng(8000, 8000, { alpha: true }), 'huge.png', 'image/png', '[data-testid="input-drop"]')).toBe(true);
   await expect(inputMessage()).toHaveText('huge.png: 8000×8000, cropped and scaled to 64×64, its transparent pixels were filled with white, as AUTOMATIC1111 does.');
+  // Pasted from the clipboard (Ctrl+V), a picture replaces the input too.
+  await pasteFile(page, gradientPng(32, 48), 'image/png');
+  await expect(inputMessage()).toHaveText('the pasted image: 32×48, cropped and scaled to 64×64.');
 
   // A picture in the form makes every job start from it: removed, the next job is text to image again.
   await page.getByRole('button', { name: 'Remove input' }).click();
@@ -145,7 +149,7 @@ test('on WebGPU: a picture from a file, a drop or the viewer, bad files refused;
   await loseDeviceMidJob(3, webgpuInpainted);
 });
 
-test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in low-memory mode, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting and img2img with the form restored', async () => {
+test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in low-memory mode, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting and img2img with the form restored; the PNG brings back strength and mask blur', async () => {
   await chooseBackend(page, 'CPU (wasm)');
   await inpaint().uncheck();
   await generate(page);
@@ -178,6 +182,22 @@ test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in
   // The form's picture, mask and strength came back too: the same job again makes the same image.
   await generate(page);
   expect(maxChannelDiff(await newestPixels(page), inpainted), 'the restored form makes the same image').toBe(0);
+
+  // Its PNG carries the strength and the mask blur: dropped after they changed, it brings them back and keeps the form's picture.
+  await page.getByRole('button', { name: `View image with seed ${JOB.seed}` }).first().click();
+  const viewer = page.getByRole('dialog', { name: `Image with seed ${JOB.seed}` });
+  const [download] = await Promise.all([page.waitForEvent('download'), viewer.getByRole('link', { name: 'Download PNG' }).click()]);
+  const png = await readFile(await download.path());
+  await page.keyboard.press('Escape');
+  await strength().fill('0.5');
+  await page.getByLabel('Mask blur').fill('9');
+  expect(await dropFile(page, png, 'inpainted.png', 'image/png')).toBe(true);
+  await expect(page.getByTestId('png-import')).toHaveText(
+    'Settings restored from the PNG. It was made from a picture, which the PNG does not hold: the input image in the form stays as it is.',
+  );
+  await expect(strength()).toHaveValue('1');
+  await expect(page.getByLabel('Mask blur')).toHaveValue('4');
+  await expect(page.getByTestId('input-thumb')).toBeVisible();
 
   await inpaint().uncheck();
   await strength().fill('0.5');

@@ -118,6 +118,18 @@ export async function saveQueuedJob(page: Page, job: { id: string; modelId: stri
   }, { ...job, settings, createdAt: 1 });
 }
 
+/** Pastes a file as Ctrl+V with it on the clipboard would: a `paste` event on the page, carrying the file. */
+export function pasteFile(page: Page, bytes: Uint8Array, type: string): Promise<void> {
+  return page.evaluate(
+    ({ base64, type }) => {
+      const clipboard = new DataTransfer();
+      clipboard.items.add(new File([Uint8Array.from(atob(base64), (char) => char.charCodeAt(0))], 'clipboard', { type }));
+      document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true, cancelable: true }));
+    },
+    { base64: Buffer.from(bytes).toString('base64'), type },
+  );
+}
+
 /**
  * Drops a file on the page as a user's drag would, on `target` (a CSS selector; the page's main area unless told);
  * resolves to whether the page took it (cancelled the drop).
