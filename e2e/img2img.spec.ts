@@ -149,7 +149,7 @@ test('on WebGPU: a picture from a file, a drop, a paste or the viewer, bad files
   await loseDeviceMidJob(3, webgpuInpainted);
 });
 
-test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in low-memory mode, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting and img2img with the form restored; the PNG brings back strength and mask blur', async () => {
+test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in low-memory mode and through a worker crash, SD-Turbo\'s steps × strength rule; a reload mid-job resumes inpainting and img2img with the form restored; the PNG brings back strength and mask blur', async () => {
   await chooseBackend(page, 'CPU (wasm)');
   await inpaint().uncheck();
   await generate(page);
@@ -164,6 +164,17 @@ test('on wasm: the same pixels as WebGPU, the same seed repeats exactly, also in
   expect(maxChannelDiff(await newestPixels(page), img2img), 'low-memory mode makes the same image').toBe(0);
   await page.getByLabel('Low-memory mode').uncheck();
   await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+
+  // A worker crash mid-img2img: a new worker resumes from the checkpoint, picture included, to the same image.
+  const before = await galleryImages(page).count();
+  await armFault(page, 'throw', 3);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(galleryImages(page)).toHaveCount(before + 1);
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  // The worker's error event usually wins; when it is late, the watchdog notices the broken worker instead (as in recovery.spec.ts).
+  await expect(page.getByTestId('notice').last()).toContainText(/(The engine crashed .*|The engine stopped responding\. .*)resumed at step [34] of 4\./);
+  expect(await lastUnetRuns(page), 'at most the one step left ran again').toBeLessThanOrEqual(1);
+  expect(maxChannelDiff(await newestPixels(page), img2img), 'the resumed image equals the uninterrupted one').toBe(0);
 
   await strength().fill('0.2');
   await expect(page.getByTestId('strength-steps')).toContainText('Runs no step: steps × strength must be at least 1');
