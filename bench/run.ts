@@ -13,7 +13,7 @@ import { graphCapture } from './graph-capture.ts';
 import { hugePicture } from './huge-picture.ts';
 import { loadMemory } from './load-memory.ts';
 import { memory } from './memory.ts';
-import { pipelineOverhead } from './pipeline-overhead.ts';
+import { pipelineOverhead, realShapeOverhead } from './pipeline-overhead.ts';
 import { previewCost } from './preview.ts';
 import { recovery } from './recovery.ts';
 import { stepMainThread } from './step-main-thread.ts';
@@ -34,6 +34,7 @@ try {
   const baseURL = `http://127.0.0.1:${PORT}/`;
   const pieces = {
     pipelineOverhead: () => pipelineOverhead(browser, baseURL),
+    realShapeOverhead: () => realShapeOverhead(baseURL),
     previewCost: () => previewCost(browser, baseURL),
     stepMainThread: () => stepMainThread(browser, baseURL),
     graphCapture: () => graphCapture(browser),
