@@ -50,10 +50,11 @@ export interface CacheModeBuild {
  * WebGPU, and then through one image, against its largest network, and that
  * image's time outside `session.run`: the fp32 SD-Turbo shape at half width
  * (about 1.2 GB), whose text encoder is one file with its weights inside and
- * whose UNet keeps its weights in external data, as at full size (docs/real-size.md, "Memory at load"). Per build: downloaded
- * once, then a browser restart on the same profile, so the load starts from
- * IndexedDB in fresh processes. One build per storage-buffer cache mode
- * compared (docs/ort-web.md, "GPU buffer cache").
+ * whose UNet keeps its weights in external data, as at full size
+ * (docs/real-size.md, "Memory at load"). Per build: downloaded once, then a
+ * browser restart on the same profile, so the load starts from IndexedDB in
+ * fresh processes. One build per storage-buffer cache mode compared
+ * (docs/ort-web.md, "GPU buffer cache").
  */
 export async function loadMemory(builds: readonly CacheModeBuild[]): Promise<Metric[]> {
   const model = halfWidthSdTurbo();

@@ -58,8 +58,8 @@ export async function pipelineOverhead(browser: Browser, baseURL: string): Promi
 /**
  * The same ratio at real shape: the fp32 SD-Turbo shape at half width
  * (`halfWidthSdTurbo`), downloaded into a fresh profile and run on wasm,
- * where a UNet step takes about a second; on SwiftShader it takes minutes,
- * so WebGPU's figure comes from the tiny model only.
+ * where a UNet step takes about a second. On SwiftShader one takes minutes,
+ * so WebGPU's figure at this shape comes from `loadMemory`'s one image.
  */
 export async function realShapeOverhead(baseURL: string): Promise<Metric[]> {
   const model = halfWidthSdTurbo();
