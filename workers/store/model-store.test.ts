@@ -48,7 +48,8 @@ describe('model store', () => {
   it('names the stored file, its size and the chunk when the browser cannot read a chunk back', async () => {
     const { store } = fresh();
     await write(store, 'm', 'unet/model.onnx_data', bytes(3500));
-    const read = vi.spyOn(Blob.prototype, 'arrayBuffer').mockRejectedValueOnce(new DOMException('The requested file could not be read', 'NotReadableError'));
+    const unreadable = new ReadableStream({ type: 'bytes', pull: (stream) => stream.error(new DOMException('The requested file could not be read', 'NotReadableError')) });
+    const read = vi.spyOn(Blob.prototype, 'stream').mockReturnValueOnce(unreadable);
     try {
       await expect(store.readFileBytes('m', 'unet/model.onnx_data')).rejects.toMatchObject({
         code: 'stored-file-read',
@@ -58,6 +59,19 @@ describe('model store', () => {
       });
     } finally {
       read.mockRestore();
+    }
+  });
+
+  it('reads a file back whole where Blob streams cannot read into a given buffer', async () => {
+    const { store } = fresh();
+    const data = bytes(3500);
+    await write(store, 'm', 'unet/model.onnx_data', data);
+    const stream = vi.spyOn(Blob.prototype, 'stream').mockImplementation(() => new ReadableStream());
+    try {
+      expect(await store.readFileBytes('m', 'unet/model.onnx_data')).toEqual(data);
+      expect(stream).toHaveBeenCalledTimes(4);
+    } finally {
+      stream.mockRestore();
     }
   });
 

@@ -122,27 +122,28 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
 
   /**
    * Fills one buffer chunk by chunk: Chromium refuses to read a Blob over
-   * 2 GiB whole (NotReadableError), and this peaks at the file plus one chunk
-   * (docs/real-size.md).
+   * 2 GiB whole (NotReadableError). Each chunk streams straight into the
+   * buffer, so no chunk-sized copy waits for the collector
+   * (docs/browser.md, "IndexedDB: files in chunks").
    */
   async function readFileBytes(modelId: string, path: string): Promise<Uint8Array<ArrayBuffer>> {
     const { file, blobs } = await chunkBlobs(modelId, path);
-    let bytes: Uint8Array<ArrayBuffer>;
+    let buffer: ArrayBuffer;
     try {
-      bytes = new Uint8Array(file.size);
+      buffer = new ArrayBuffer(file.size);
     } catch (error) {
       throw new StoredFileReadError(path, file.size, `the browser refused a buffer that large (${describe(error)})`);
     }
     let offset = 0;
     for (const [index, blob] of blobs.entries()) {
       try {
-        bytes.set(new Uint8Array(await blob.arrayBuffer()), offset);
+        buffer = await streamInto(blob, buffer, offset);
       } catch (error) {
         throw new StoredFileReadError(path, file.size, `chunk ${index + 1} of ${blobs.length} could not be read (${describe(error)})`);
       }
       offset += blob.size;
     }
-    return bytes;
+    return new Uint8Array(buffer);
   }
 
   /** Hashes the stored chunks again, one at a time; `undefined` when one is gone. */
@@ -346,6 +347,43 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
 }
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+/**
+ * The readers of the streams being read. Chromium collects a Blob stream that
+ * only its pending read refers to, and that read then never settles: an
+ * unreferenced read hung a model load (docs/browser.md, "IndexedDB: files in
+ * chunks").
+ */
+const streaming = new Set<ReadableStreamBYOBReader>();
+
+/**
+ * Streams a Blob into `buffer` at `offset` and returns the buffer: each read
+ * transfers it, leaving the old reference detached. A browser whose Blob
+ * streams cannot read into a given buffer gets one chunk-sized copy instead.
+ */
+async function streamInto(blob: Blob, buffer: ArrayBuffer, offset: number): Promise<ArrayBuffer> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    new Uint8Array(buffer).set(new Uint8Array(await blob.arrayBuffer()), offset);
+    return buffer;
+  }
+  streaming.add(reader);
+  try {
+    const end = offset + blob.size;
+    for (let at = offset; at < end; ) {
+      const { value, done } = await reader.read(new Uint8Array(buffer, at, end - at));
+      if (done) throw new Error(`it ended after ${at - offset} of ${blob.size} bytes`);
+      buffer = value.buffer;
+      at += value.byteLength;
+    }
+    reader.releaseLock();
+    return buffer;
+  } finally {
+    streaming.delete(reader);
+  }
+}
 
 /** A partial file can go on only when its size and hash are known: the final check then catches a file changed meanwhile. */
 function canResume(file: FileRecord): boolean {
