@@ -20,6 +20,9 @@ async function firstStepMs(page: Page): Promise<number> {
  * Recovery from a device loss to the first resumed step (worker start,
  * session creation, resume) against a plain warm start of the same model:
  * worker start, session creation, first step. Needs the e2e build's fault hook.
+ * Two recoveries in one page: V8 compiles one very large function of ORT's
+ * wasm with its top tier once per fresh profile, and on two cores that compile
+ * lands in the first recovery (docs/ort-web.md, "Where a recovery's seconds go").
  */
 export async function recovery(browser: Browser, baseURL: string): Promise<Metric[]> {
   const page = await browser.newPage({ baseURL });
@@ -33,21 +36,27 @@ export async function recovery(browser: Browser, baseURL: string): Promise<Metri
   await page.getByTestId('engine-state').getByText('Ready').waitFor({ timeout: 180_000 });
   const warmMs = start.workerStartMs + start.loadMs + warmFirstStep;
 
-  await armFault(page, 'destroy-device', 2);
-  await generate(page, settings);
-  const event = await lastEvent(page, 'recovery');
-  const recoveryMs = event.workerStartMs + event.loadMs + event.resumeMs;
+  const recover = async () => {
+    await armFault(page, 'destroy-device', 2);
+    await generate(page, settings);
+    const event = await lastEvent(page, 'recovery');
+    return { event, ms: event.workerStartMs + event.loadMs + event.resumeMs };
+  };
+  const { event, ms: recoveryMs } = await recover();
+  const { ms: secondMs } = await recover();
   await page.close();
   const conditions = { backend: 'webgpu', model: 'tiny-test', size: '256x256', fault: 'device.destroy() after step 2' };
+  const againstWarm = (name: string, ms: number): Metric => ({
+    name,
+    value: ms / warmMs,
+    unit: 'x',
+    target: '< 1.3',
+    met: ms / warmMs < 1.3,
+    conditions: { ...conditions, recoveryMs: Math.round(ms), warmStartMs: Math.round(warmMs) },
+  });
   return [
-    {
-      name: 'recovery to first resumed step / warm start to first step',
-      value: recoveryMs / warmMs,
-      unit: 'x',
-      target: '< 1.3',
-      met: recoveryMs / warmMs < 1.3,
-      conditions: { ...conditions, recoveryMs: Math.round(recoveryMs), warmStartMs: Math.round(warmMs) },
-    },
+    againstWarm('recovery to first resumed step / warm start to first step', recoveryMs),
+    againstWarm('second recovery in the page / warm start to first step', secondMs),
     {
       name: 'recovery, absolute (back-off included)',
       value: event.totalMs / 1000,
