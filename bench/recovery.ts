@@ -20,9 +20,9 @@ async function firstStepMs(page: Page): Promise<number> {
  * Recovery from a device loss to the first resumed step (worker start,
  * session creation, resume) against a plain warm start of the same model:
  * worker start, session creation, first step. Needs the e2e build's fault hook.
- * Two recoveries in one page: V8 compiles one very large function of ORT's
- * wasm with its top tier once per fresh profile, and on two cores that compile
- * lands in the first recovery (docs/ort-web.md, "Where a recovery's seconds go").
+ * Two recoveries in one page: in a fresh profile the first one's worker spent
+ * 48 s of a core on V8's top-tier compile of one very large function of ORT's
+ * wasm, and the second's did not (docs/ort-web.md, "One function of ORT's wasm").
  */
 export async function recovery(browser: Browser, baseURL: string): Promise<Metric[]> {
   const page = await browser.newPage({ baseURL });
