@@ -56,8 +56,10 @@ export interface FileWriter {
    * Takes the file's next bytes: hashes them at once and stores each whole
    * chunk while the caller fills the next, so fetching, hashing and
    * IndexedDB's writing overlap. Resolves when it can take more: at most one
-   * chunk is being stored and one filling. A store that failed rejects the
-   * next call that waits for it (`write` at a chunk's end, `rewind`, `finish`).
+   * chunk is being stored and one filling. It keeps `bytes` until they are
+   * stored, so the caller must not reuse their buffer. A store that failed
+   * rejects the next call that waits for it (`write` at a chunk's end,
+   * `rewind`, `finish`).
    */
   write(bytes: Uint8Array<ArrayBuffer>): Promise<void>;
   /** Waits for the chunk being stored, then drops the bytes taken after `offset`, so the file goes on from there. */
@@ -355,19 +357,19 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
   };
 }
 
-/**
- * A chunk's Blob, built while its bytes arrive: `Response.blob()` of a stream
- * the writer feeds, so the browser takes the bytes piece by piece. `new
- * Blob(parts)` at a chunk's end copied 64 MiB in one 200-350 ms task that
- * stalled the download's reads, and cost the worker and the browser's IO
- * thread twice the CPU (docs/storage.md, "Downloads").
- */
 interface ChunkBlob {
   add(bytes: Uint8Array<ArrayBuffer>): void;
   close(): Promise<Blob>;
   drop(): void;
 }
 
+/**
+ * A chunk's Blob, built while its bytes arrive: `Response.blob()` of a stream
+ * the writer feeds, so the browser takes the bytes piece by piece. `new
+ * Blob(parts)` at a chunk's end copied 64 MiB in one 200-350 ms task that
+ * stalled the download's reads, and cost the browser's IO thread twice the
+ * CPU (docs/storage.md, "Building each chunk's Blob from a stream").
+ */
 function chunkBlob(): ChunkBlob {
   let controller!: ReadableStreamDefaultController<Uint8Array<ArrayBuffer>>;
   const blob = new Response(new ReadableStream({ start: (c) => void (controller = c) })).blob();
