@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { DIST, portFor } from '../playwright.config.ts';
 import { serve, type ServeOptions } from '../scripts/serve.ts';
-import { chooseBackend, fillForm, galleryImages, generate, openStudio, waitForStep } from './studio.ts';
+import { armFault, chooseBackend, fillForm, galleryImages, generate, openStudio, waitForStep } from './studio.ts';
 
 const TINY = { width: 128, height: 128, steps: 2, prompt: 'a hearth', seed: 3 };
 
@@ -35,9 +35,14 @@ async function untilControlled(page: Page): Promise<void> {
 const buildId = (page: Page) => page.getByTestId('build-id');
 const footer = (page: Page) => page.getByRole('contentinfo');
 
-/** Starts a job of 100 wasm steps (seconds long) and waits for its first step. */
+/**
+ * Starts a job of 100 wasm steps and waits for its first step. Its later steps
+ * are slowed (25 s in all), so that it outlasts a service worker's install
+ * however fast this machine computes.
+ */
 async function startLongJob(page: Page, size: number): Promise<void> {
   await chooseBackend(page, 'CPU (wasm)');
+  await armFault(page, 'slow', 1);
   await fillForm(page, { steps: 100, width: size, height: size });
   await page.getByRole('button', { name: 'Generate' }).click();
   await waitForStep(page, 1);

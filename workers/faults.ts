@@ -7,14 +7,19 @@
 import { FAULT_CHANNEL, type FaultPlan } from '../src/shared/faults.ts';
 import type { EngineHooks } from './engine.ts';
 
+/** Well under the e2e build's stall floor (5 s), so a slowed step is never taken for a hang. */
+const SLOW_STEP_MS = 250;
+
 export function createFaultHooks(): EngineHooks {
   let armed: FaultPlan | undefined;
+  let slowed = false;
   const channel = new BroadcastChannel(FAULT_CHANNEL);
   channel.onmessage = (event: MessageEvent<FaultPlan | { kind: 'consumed' }>) => {
     armed = event.data.kind === 'consumed' ? undefined : event.data;
   };
   return {
     async afterStep(step, device) {
+      if (slowed) await new Promise((resolve) => setTimeout(resolve, SLOW_STEP_MS));
       if (!armed || armed.afterStep !== step) return;
       const fault = armed;
       armed = undefined;
@@ -28,6 +33,8 @@ export function createFaultHooks(): EngineHooks {
       if (fault.kind === 'out-of-memory') {
         device?.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error: new GPUOutOfMemoryError('Injected: not enough memory for the buffer') }));
       }
+      // Every later step of this worker is slower, as on a slower device, so a job outlasts what a test waits for.
+      if (fault.kind === 'slow') slowed = true;
     },
   };
 }
