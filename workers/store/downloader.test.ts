@@ -215,23 +215,47 @@ describe('downloadModel', () => {
     expect(await store.usage()).toEqual(new Map());
   });
 
-  it('turns the browser refusing a write, under an estimate that showed room, into StorageRefusedError with what is stored and still needed, keeping it', async () => {
-    const { store } = fresh();
-    // The third chunk's store is refused while the download goes on filling the next.
-    let chunkPuts = 0;
-    const put = IDBObjectStore.prototype.put;
-    const refusing = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value, key) {
-      if (value instanceof Blob && ++chunkPuts === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return put.call(this, value, key);
-    });
-    onTestFinished(() => refusing.mockRestore());
-    // Chromium's fixed estimate: usage + 10 GiB, whatever it enforces.
-    const estimate = async () => ({ quota: 123 + 10 * 2 ** 30, usage: 123 });
-    const download = downloadModel(source('sd', files), store, { fetch: serve(served).fetch, estimate });
-    await expect(download).rejects.toBeInstanceOf(StorageRefusedError);
-    await expect(download).rejects.toMatchObject({ storedBytes: 700 + 1024, neededBytes: 4200 - 700 - 1024, modelBytes: 4200 });
-    expect(await store.usage(), 'the text encoder and the first UNet chunk stay').toEqual(new Map([['sd', 700 + 1024]]));
-  });
+  // The third chunk (the UNet's second) is refused while the download goes on filling the next.
+  const refusals = {
+    'a write refused for quota': () => {
+      let chunkPuts = 0;
+      const put = IDBObjectStore.prototype.put;
+      return vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value, key) {
+        if (value instanceof Blob && ++chunkPuts === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return put.call(this, value, key);
+      });
+    },
+    // Each chunk's Blob is `Response.blob()` of the stream its bytes go into.
+    'a chunk the browser would not hold': () => {
+      let chunkBlobs = 0;
+      const blob = Response.prototype.blob;
+      return vi.spyOn(Response.prototype, 'blob').mockImplementation(function (this: Response) {
+        if (++chunkBlobs === 3) return Promise.reject(new TypeError('Failed to read the response body'));
+        return blob.call(this);
+      });
+    },
+  };
+
+  it.each(Object.keys(refusals) as (keyof typeof refusals)[])(
+    'turns %s, under an estimate that showed room, into StorageRefusedError with what is stored and still needed, keeping it for a Resume',
+    async (refusal) => {
+      const { store } = fresh();
+      const refusing = refusals[refusal]();
+      onTestFinished(() => refusing.mockRestore());
+      // Chromium's fixed estimate: usage + 10 GiB, whatever it enforces.
+      const estimate = async () => ({ quota: 123 + 10 * 2 ** 30, usage: 123 });
+      const download = downloadModel(source('sd', files), store, { fetch: serve(served).fetch, estimate });
+      await expect(download).rejects.toBeInstanceOf(StorageRefusedError);
+      await expect(download).rejects.toMatchObject({ storedBytes: 700 + 1024, neededBytes: 4200 - 700 - 1024, modelBytes: 4200 });
+      expect(await store.usage(), 'the text encoder and the first UNet chunk stay').toEqual(new Map([['sd', 700 + 1024]]));
+
+      refusing.mockRestore();
+      const server = serve(served);
+      await downloadModel(source('sd', files), store, { fetch: server.fetch, estimate });
+      expect(server.requests, 'the Resume fetches the UNet from its first unstored chunk').toEqual([{ path: 'unet/model.onnx', range: 'bytes=1024-' }]);
+      expect(await store.readFileBytes('sd', 'unet/model.onnx')).toEqual(unet);
+    },
+  );
 
   it('names a file the browser cannot read back (a private window overflowing its in-memory storage) with StorageLostError', async () => {
     const { store } = fresh();

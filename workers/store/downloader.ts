@@ -9,7 +9,7 @@ import { CancelledError, DownloadError, QuotaError, StorageLostError, StorageRef
 import type { ModelManifest } from '../../src/shared/model.ts';
 import { reportedRoom } from '../../src/shared/storage-estimate.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
-import type { FileSpec, FileWriter, ModelStore } from './model-store.ts';
+import { ChunkRefusedError, type FileSpec, type FileWriter, type ModelStore } from './model-store.ts';
 
 export type { DownloadProgress };
 
@@ -94,12 +94,14 @@ export function asStorageLost(error: unknown, file: string): unknown {
 }
 
 /**
- * The browser's own refusals in words: a write refused for space becomes
- * `StorageRefusedError` with what this model has stored and still needs (the
- * stored chunks stay for a Resume), a read-back failure `StorageLostError`.
+ * The browser's own refusals in words: a write refused for space, or a chunk
+ * the browser would not hold, becomes `StorageRefusedError` with what this
+ * model has stored and still needs (the stored chunks stay for a Resume), a
+ * read-back failure `StorageLostError`.
  */
 async function asStorageError(error: unknown, modelId: string, file: string, total: number, store: ModelStore): Promise<unknown> {
-  if (!(error instanceof DOMException && error.name === 'QuotaExceededError')) return asStorageLost(error, file);
+  const refused = (error instanceof DOMException && error.name === 'QuotaExceededError') || error instanceof ChunkRefusedError;
+  if (!refused) return asStorageLost(error, file);
   const kept = sum((await store.listFiles(modelId)).map((stored) => stored.bytesWritten));
   return new StorageRefusedError(kept, total - kept, total);
 }

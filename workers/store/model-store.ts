@@ -195,7 +195,10 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
 
     /** The chunk before is stored first: chunks are stored in order, each before the record that counts it. */
     async function store(chunk: Promise<Blob>, length: number, state: Uint8Array): Promise<void> {
-      await set([...key, file.chunks], await chunk, chunks);
+      const blob = await chunk.catch((error: unknown) => {
+        throw new ChunkRefusedError(file.path, describe(error));
+      });
+      await set([...key, file.chunks], blob, chunks);
       file = { ...file, chunks: file.chunks + 1, bytesWritten: file.bytesWritten + length, hashState: state };
       await set(key, file, meta);
       storedState = state;
@@ -355,6 +358,20 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
       await delMany(stale, chunks);
     },
   };
+}
+
+/**
+ * The browser would not make a chunk's Blob from its bytes, as when its Blob
+ * storage is full: a refusal to store, like a write refused for quota. The
+ * chunks stored before it stay.
+ */
+export class ChunkRefusedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`The browser would not hold the next chunk of ${file} (${detail})`);
+  }
 }
 
 interface ChunkBlob {
