@@ -6,6 +6,7 @@ import { NETWORK_NAMES, NETWORKS, networkOutputs, networkPath, type EncoderOutpu
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
 import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
+import { EMBEDDED_WEIGHTS, moveEmbeddedWeights } from './embedded-weights.ts';
 import { ortAssets, runtimeStartError } from './runtime-start.ts';
 import { createSerialQueue, ortQueue } from './serial.ts';
 import { sessionOptions } from './session-options.ts';
@@ -75,11 +76,13 @@ export async function createSession(
   externalFiles: readonly ExternalDataFile[] = [],
 ): Promise<Session> {
   const { path } = spec;
-  const externalData = await externalDataOption(path, bytes, externalFiles);
+  const graph = await moveEmbeddedWeights(bytes);
+  const files = graph ? [...externalFiles, { name: EMBEDDED_WEIGHTS, data: bytes }] : externalFiles;
+  const externalData = await externalDataOption(path, graph ?? bytes, files);
   let session: Session;
   try {
     session = await ortQueue(() =>
-      runtime.ort.InferenceSession.create(bytes, { ...sessionOptions(runtime.backend, runtime.device), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
+      runtime.ort.InferenceSession.create(graph ?? bytes, { ...sessionOptions(runtime.backend, runtime.device), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
     );
   } catch (error) {
     throw (await runtimeStartError(error, ortAssets(runtime.ort))) ?? new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);

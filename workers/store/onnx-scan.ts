@@ -25,11 +25,11 @@ export interface OnnxFacts {
 
 const WINDOW = 64 * 1024;
 // Field numbers in onnx.proto.
-const MODEL = { irVersion: 1, graph: 7 };
-const GRAPH = { initializer: 5 };
-const TENSOR = { dataType: 2, externalData: 13, dataLocation: 14 };
+export const MODEL = { irVersion: 1, graph: 7 };
+export const GRAPH = { initializer: 5 };
+export const TENSOR = { dataType: 2, rawData: 9, externalData: 13, dataLocation: 14 };
 const FLOAT16 = 10;
-const EXTERNAL = 1;
+export const EXTERNAL = 1;
 
 /** A recorded location as a path relative to the graph's folder (some exporters write `./weights.pb`). */
 export const relativeLocation = (location: string): string => location.replace(/^(\.\/)+/, '');
@@ -46,10 +46,10 @@ export const bytesSource = (bytes: Uint8Array): ByteSource => ({
   read: async (offset, length) => bytes.subarray(offset, offset + length),
 });
 
-class NotOnnx extends Error {}
+export class NotOnnx extends Error {}
 
 /** Reads through a sliding window, so small fields cost no extra reads and skipped weights cost none. */
-class Reader {
+export class Reader {
   #window: Uint8Array = new Uint8Array(0);
   #start = 0;
 
@@ -76,10 +76,14 @@ class Reader {
   }
 }
 
-type Visit = (field: number, value: number, start: number) => Promise<void> | void;
+type Visit = (field: number, value: number, start: number, tagAt: number) => Promise<void> | void;
 
-/** Calls `visit` for each field in [start, end): varints with their value, length-delimited ones with their length and start. */
-async function walk(reader: Reader, start: number, end: number, visit: Visit): Promise<void> {
+/**
+ * Calls `visit` for each field in [start, end): varints with their value,
+ * length-delimited ones with their length and start; `tagAt` is where the
+ * field itself starts. Fixed-width fields are skipped.
+ */
+export async function walk(reader: Reader, start: number, end: number, visit: Visit): Promise<void> {
   for (let at = start; at < end; ) {
     const [tag, next] = await reader.varint(at);
     const field = Math.floor(tag / 8);
@@ -87,12 +91,12 @@ async function walk(reader: Reader, start: number, end: number, visit: Visit): P
     if (field === 0) throw new NotOnnx(`byte ${at} is not a protobuf field`);
     if (wire === 0) {
       const [value, after] = await reader.varint(next);
-      await visit(field, value, -1);
+      await visit(field, value, -1, at);
       at = after;
     } else if (wire === 2) {
       const [length, body] = await reader.varint(next);
       if (body + length > end) throw new NotOnnx(`field ${field} at byte ${at} runs past its message`);
-      await visit(field, length, body);
+      await visit(field, length, body, at);
       at = body + length;
     } else if (wire === 1 || wire === 5) {
       at = next + (wire === 1 ? 8 : 4);
