@@ -6,6 +6,7 @@
  * PNG: https://www.w3.org/TR/png-3/
  */
 import { PngParametersError } from './errors.ts';
+import { concatBytes } from './concat-bytes.ts';
 
 /**
  * The text of the first text chunk (tEXt, zTXt or iTXt, compressed or not)
@@ -28,7 +29,7 @@ export function withTextChunk(png: Uint8Array, keyword: string, text: string): U
   const kept = readChunks(png).filter((chunk) => keywordOf(chunk) !== keyword);
   const at = kept.findIndex((chunk) => chunk.type === 'IDAT' || chunk.type === 'IEND');
   const bytes = (chunk: Chunk) => png.subarray(chunk.start, chunk.end);
-  return concat([
+  return concatBytes([
     png.subarray(0, SIGNATURE.length),
     ...kept.slice(0, at).map(bytes),
     textChunk(keyword, text),
@@ -106,14 +107,14 @@ async function textOf(chunk: Chunk): Promise<string> {
 function textChunk(keyword: string, text: string): Uint8Array {
   // No text chunk may contain NUL: it would end the text early for other readers.
   const clean = text.replaceAll('\0', '');
-  if (!/[^\x00-\xff]/.test(clean)) return pngChunk('tEXt', concat([latin1Bytes(keyword), [0], latin1Bytes(clean)]));
+  if (!/[^\x00-\xff]/.test(clean)) return pngChunk('tEXt', concatBytes([latin1Bytes(keyword), [0], latin1Bytes(clean)]));
   // Flag 0 (uncompressed), method 0, empty language tag, empty translated keyword.
-  return pngChunk('iTXt', concat([latin1Bytes(keyword), [0, 0, 0, 0, 0], new TextEncoder().encode(clean)]));
+  return pngChunk('iTXt', concatBytes([latin1Bytes(keyword), [0, 0, 0, 0, 0], new TextEncoder().encode(clean)]));
 }
 
 /** One PNG chunk: length, type, data and the CRC over type and data. */
 export function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = concat([[0, 0, 0, 0], latin1Bytes(type), data, [0, 0, 0, 0]]);
+  const out = concatBytes([[0, 0, 0, 0], latin1Bytes(type), data, [0, 0, 0, 0]]);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
   view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
@@ -141,7 +142,7 @@ async function inflate(data: Uint8Array, method: number | undefined): Promise<Ui
   } catch (error) {
     throw error instanceof PngParametersError ? error : new PngParametersError('compressed text is corrupt');
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** Chunk-wise so a long text does not overflow the argument list. */
@@ -153,14 +154,4 @@ function latin1(bytes: Uint8Array): string {
 
 function latin1Bytes(text: string): Uint8Array {
   return Uint8Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
-}
-
-function concat(parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

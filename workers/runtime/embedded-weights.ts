@@ -9,6 +9,7 @@
  * and a length into the original bytes, as `onnx.external_data_helper`
  * writes them (https://onnx.ai/onnx/repo-docs/ExternalData.html).
  */
+import { concatBytes } from '../../src/shared/concat-bytes.ts';
 import { bytesSource, EXTERNAL, GRAPH, MODEL, NotOnnx, Reader, TENSOR, walk } from '../store/onnx-scan.ts';
 
 /** The location the moved weights get: the graph's own bytes, handed to ORT as one more external-data file. */
@@ -48,7 +49,7 @@ async function rewrite(reader: Reader, start: number, end: number, replace: Repl
   if (parts.length === 0 && !extra) return undefined;
   parts.push(await reader.bytes(copied, end - copied));
   if (extra) parts.push(extra);
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** A TensorProto whose `raw_data` (when big enough) becomes external data at the same bytes. */
@@ -60,30 +61,20 @@ async function tensorAsExternal(reader: Reader, start: number, end: number): Pro
   if (!raw) return undefined;
   const { offset, length } = raw;
   const entries = Object.entries({ location: EMBEDDED_WEIGHTS, offset: String(offset), length: String(length) }).map(([key, value]) =>
-    lengthDelimited(TENSOR.externalData, concat([lengthDelimited(1, text(key)), lengthDelimited(2, text(value))])),
+    lengthDelimited(TENSOR.externalData, concatBytes([lengthDelimited(1, text(key)), lengthDelimited(2, text(value))])),
   );
-  const location = concat([varint(TENSOR.dataLocation * 8), varint(EXTERNAL)]);
-  return rewrite(reader, start, end, (field, size, body) => (field === TENSOR.rawData && body === offset ? null : undefined), concat([...entries, location]));
+  const location = concatBytes([varint(TENSOR.dataLocation * 8), varint(EXTERNAL)]);
+  return rewrite(reader, start, end, (field, size, body) => (field === TENSOR.rawData && body === offset ? null : undefined), concatBytes([...entries, location]));
 }
 
 const text = (value: string) => new TextEncoder().encode(value);
 
 /** A length-delimited field (wire type 2): its tag, its length and its body. */
-const lengthDelimited = (field: number, body: Uint8Array) => concat([varint(field * 8 + 2), varint(body.length), body]);
+const lengthDelimited = (field: number, body: Uint8Array) => concatBytes([varint(field * 8 + 2), varint(body.length), body]);
 
 function varint(value: number): Uint8Array {
   const bytes: number[] = [];
   for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
   bytes.push(value);
   return Uint8Array.from(bytes);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
 }
