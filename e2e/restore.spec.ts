@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { galleryImages, openStudio, saveQueuedJob } from './studio.ts';
 
 /** Records every value the prompt box shows from its first frame on, before any script of the test can act. */
@@ -40,6 +40,38 @@ test('after a reload the form shows the saved prompt from its first frame, and w
   const seen = await page.evaluate(() => (window as unknown as { promptValues: string[] }).promptValues);
   expect(seen[0], 'the prompt box showed the saved prompt from its first frame').toBe('a saved lighthouse');
   await expect(prompt).toHaveValue('a saved lighthouse at dusk');
+});
+
+/**
+ * Holds the page's settings store in a read-write transaction that never ends,
+ * so the app's next save waits behind it: as a save waited behind a real-size
+ * model's reads when test:real run 12 reloaded 0.75 s after ticking
+ * Low-memory mode, and the reload aborted it.
+ */
+async function holdSettingsStore(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const open = indexedDB.open('hearth-state');
+        open.onsuccess = () => {
+          const store = open.result.transaction('state', 'readwrite').objectStore('state');
+          const spin = () => (store.get('held').onsuccess = spin);
+          spin();
+          resolve();
+        };
+      }),
+  );
+}
+
+test('a setting changed just before a reload survives it, though its IndexedDB write had not landed', async ({ page }) => {
+  await openStudio(page);
+  await holdSettingsStore(page);
+  await page.getByLabel('Low-memory mode').check();
+  await page.getByLabel('Prompt', { exact: true }).fill('typed just before the reload');
+  await page.reload();
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  await expect(page.getByLabel('Low-memory mode')).toBeChecked();
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('typed just before the reload');
 });
 
 test('a saved job whose checkpoint does not fit this build starts again from step 0, with a notice', async ({ page }) => {

@@ -12,7 +12,7 @@ import type { ModelManifest, ModelSource } from '../shared/model.ts';
 import type { DownloadProgress, StoredModel, StoredPreviewDecoder } from '../shared/store-protocol.ts';
 import { modelRows, type ModelRow } from './model-rows.ts';
 import { withPreviewDecoder, type SharedPreviewDecoder } from './preview-source.ts';
-import { loadRecord, saveRecord } from './persist.ts';
+import { loadSetting, saveSetting } from './persist.ts';
 import type { LoadReport } from './report.ts';
 import { storageMessage } from './storage-message.ts';
 import { addSample, transferRate, type RateSample } from './transfer.ts';
@@ -126,7 +126,7 @@ class ModelsState {
       this.panelErrors = { ...this.panelErrors, store: shown(error) };
       return builtIn;
     }
-    const last = await loadRecord(LAST_MODEL_KEY);
+    const last = await loadSetting(LAST_MODEL_KEY);
     const lastId = typeof last === 'object' && last !== null && 'value' in last && typeof last.value === 'string' ? last.value : undefined;
     return this.sourceFor(lastId) ?? builtIn;
   }
@@ -166,7 +166,7 @@ class ModelsState {
 
   /** Remembers the model in use, for the next start. */
   remember(modelId: string): void {
-    void saveRecord(LAST_MODEL_KEY, modelId);
+    void saveSetting(LAST_MODEL_KEY, modelId);
   }
 
   recordLoad(progress: Progress): void {
@@ -182,7 +182,7 @@ class ModelsState {
 
   acceptLicence(modelId: string): void {
     this.accepted = [...this.accepted, modelId];
-    void saveRecord(LICENCES_KEY, this.accepted);
+    void saveSetting(LICENCES_KEY, this.accepted);
   }
 
   addFromUrl(url: string): Promise<void> {
@@ -354,7 +354,7 @@ class ModelsState {
   }
 
   async #restoreLicences(): Promise<void> {
-    const saved = await loadRecord(LICENCES_KEY);
+    const saved = await loadSetting(LICENCES_KEY);
     const list = typeof saved === 'object' && saved !== null && 'value' in saved && Array.isArray(saved.value) ? saved.value : [];
     this.accepted = [...new Set([...this.accepted, ...list.filter((id): id is string => typeof id === 'string')])];
   }

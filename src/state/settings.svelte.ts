@@ -1,6 +1,6 @@
 import type { BackendChoice } from '../shared/backend.ts';
 import { DEFAULT_MEMORY, DEFAULT_PREVIEW_EVERY, DEFAULT_SETTINGS, isPreviewEvery, randomSeed, type GenerationSettings, type MemoryOptions, type PreviewEvery } from '../shared/settings.ts';
-import { loadRecord, saveRecord } from './persist.ts';
+import { loadSetting, saveSetting } from './persist.ts';
 import { readMemoryOptions, readSettings } from './records.ts';
 
 const SETTINGS_KEY = 'settings';
@@ -18,7 +18,7 @@ class SettingsState {
   /** Restores saved values; returns a message when a saved record had to be dropped. */
   async restore(defaults: Partial<GenerationSettings>): Promise<string | undefined> {
     const base = { ...DEFAULT_SETTINGS, ...defaults };
-    const [raw, backend, memory, previews] = await Promise.all([loadRecord(SETTINGS_KEY), loadRecord(BACKEND_KEY), loadRecord(MEMORY_KEY), loadRecord(PREVIEWS_KEY)]);
+    const [raw, backend, memory, previews] = await Promise.all([loadSetting(SETTINGS_KEY), loadSetting(BACKEND_KEY), loadSetting(MEMORY_KEY), loadSetting(PREVIEWS_KEY)]);
     this.memory = readMemoryOptions(memory);
     if (previews && typeof previews === 'object' && 'value' in previews && isPreviewEvery(previews.value)) this.previewEvery = previews.value;
     if (backend && typeof backend === 'object' && 'value' in backend && ['auto', 'webgpu', 'wasm'].includes(String(backend.value))) {
@@ -36,23 +36,23 @@ class SettingsState {
   }
 
   save(): void {
-    void saveRecord(SETTINGS_KEY, $state.snapshot(this.form));
+    void saveSetting(SETTINGS_KEY, $state.snapshot(this.form));
   }
 
   setBackend(choice: BackendChoice): void {
     this.backend = choice;
-    void saveRecord(BACKEND_KEY, choice);
+    void saveSetting(BACKEND_KEY, choice);
   }
 
   setMemory(values: Partial<MemoryOptions>): void {
     this.memory = { ...this.memory, ...values };
-    void saveRecord(MEMORY_KEY, this.memory);
+    void saveSetting(MEMORY_KEY, this.memory);
   }
 
   /** Applies from the next job on. */
   setPreviewEvery(every: PreviewEvery): void {
     this.previewEvery = every;
-    void saveRecord(PREVIEWS_KEY, every);
+    void saveSetting(PREVIEWS_KEY, every);
   }
 
   randomizeSeed(): void {
