@@ -143,7 +143,8 @@ export class QuotaError extends HearthError {
 /**
  * The browser refused to store more of a model although its estimate showed
  * room: Chromium reports a fixed estimate that it does not enforce
- * (docs/storage.md). The stored part stays for a Resume.
+ * (docs/storage.md). A download's stored part stays for a Resume; a folder
+ * import removes what it stored (`kept` false).
  */
 export class StorageRefusedError extends HearthError {
   readonly code = 'storage-refused';
@@ -151,8 +152,9 @@ export class StorageRefusedError extends HearthError {
     readonly storedBytes: number,
     readonly neededBytes: number,
     readonly modelBytes: number,
+    readonly kept = true,
   ) {
-    super(`The browser refused to store more after ${mib(storedBytes)} of the model's ${mib(modelBytes)} (${mib(neededBytes)} still needed)`);
+    super(`The browser refused to store more after ${mib(storedBytes)} of the model's ${mib(modelBytes)} (${mib(neededBytes)} still needed)${kept ? '' : '; nothing of it was kept'}`);
   }
 }
 

@@ -18,6 +18,11 @@ describe('storageMessage', () => {
     expect(message).not.toMatch(/available|10\.7/);
   });
 
+  it('refused midway through a folder import: says nothing was kept and to import again', () =>
+    expect(storageMessage(new StorageRefusedError(1_200_000_000, 3_800_000_000, 5_000_000_000, false))).toMatch(
+      /^The browser refused to store more after 1\.20 GB of this model's 5\.00 GB; 3\.80 GB are still to store\. .* Nothing of the import was kept: import the folder again then\.$/,
+    ));
+
   it('data lost after storing: names the file, the private window, and what to do', () =>
     expect(storageMessage(new StorageLostError('unet/model.onnx_data', 'The requested file could not be read'))).toBe(
       'The browser lost unet/model.onnx_data right after storing it. A private or incognito window keeps storage in memory, with far less room than it reports: download models in a normal window. Otherwise free disk space and download again.',

@@ -19,7 +19,8 @@ export function storageMessage(error: StorageError): string {
       return (
         `The browser refused to store more after ${formatBytes(error.storedBytes)} of this model's ${formatBytes(error.modelBytes)}; ` +
         `${formatBytes(error.neededBytes)} are still to store. ${MAKE_ROOM} In a private or incognito window the browser keeps ` +
-        'storage in memory and allows far less: use a normal window. Resume then goes on from what is stored.'
+        'storage in memory and allows far less: use a normal window. ' +
+        (error.kept ? 'Resume then goes on from what is stored.' : 'Nothing of the import was kept: import the folder again then.')
       );
     case 'storage-lost':
       return (

@@ -9,7 +9,7 @@ import { CancelledError, DownloadError, QuotaError, StorageLostError, StorageRef
 import type { ModelManifest } from '../../src/shared/model.ts';
 import { reportedRoom } from '../../src/shared/storage-estimate.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
-import { ChunkRefusedError, type FileSpec, type FileWriter, type ModelStore } from './model-store.ts';
+import { isStorageRefusal, type FileSpec, type FileWriter, type ModelStore } from './model-store.ts';
 
 export type { DownloadProgress };
 
@@ -100,8 +100,7 @@ export function asStorageLost(error: unknown, file: string): unknown {
  * read-back failure `StorageLostError`.
  */
 async function asStorageError(error: unknown, modelId: string, file: string, total: number, store: ModelStore): Promise<unknown> {
-  const refused = (error instanceof DOMException && error.name === 'QuotaExceededError') || error instanceof ChunkRefusedError;
-  if (!refused) return asStorageLost(error, file);
+  if (!isStorageRefusal(error)) return asStorageLost(error, file);
   const kept = sum((await store.listFiles(modelId)).map((stored) => stored.bytesWritten));
   return new StorageRefusedError(kept, total - kept, total);
 }

@@ -13,13 +13,13 @@
  *   `local-<folder>`, Stable Diffusion defaults, and fp16 when a weight is float16.
  * Anything else (model_index.json, vae_encoder/, READMEs) is ignored.
  */
-import { ModelFileError } from '../../src/shared/errors.ts';
+import { ModelFileError, StorageRefusedError } from '../../src/shared/errors.ts';
 import { parsePythonJson } from '../../src/shared/json-check.ts';
 import { OPTIONAL_FILES, parseManifest, REQUIRED_FILES, requireModelFiles } from '../../src/shared/manifest.ts';
 import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 import type { PickedFile } from '../../src/shared/store-protocol.ts';
 import { ensureRoom } from './downloader.ts';
-import type { FileSpec, ModelStore } from './model-store.ts';
+import { isStorageRefusal, type FileSpec, type ModelStore } from './model-store.ts';
 import { blobSource, relativeLocation, scanOnnx } from './onnx-scan.ts';
 
 const MANIFEST = 'hearth-model.json';
@@ -86,7 +86,8 @@ async function storeFile(store: ModelStore, modelId: string, spec: FileSpec, fil
 /**
  * Stores a picked folder as a model and returns its manifest. Refuses before
  * writing a byte when a required file is missing or the quota is too small; a
- * failure later removes what this import stored.
+ * failure later removes what this import stored, and a write the browser
+ * refused for room becomes `StorageRefusedError` with how far it got.
  */
 export async function importModel(
   folder: string,
@@ -100,12 +101,14 @@ export async function importModel(
   const { manifest, specs, precision } = await plan(folder, picked);
   const id = manifest?.id ?? localModelId(folder);
   await refuseTaken(id, manifest?.name ?? folder);
-  await ensureRoom(specs.reduce((sum, spec) => sum + picked.get(spec.path)!.size, 0), estimate);
+  const total = specs.reduce((sum, spec) => sum + picked.get(spec.path)!.size, 0);
+  await ensureRoom(total, estimate);
   try {
     for (const spec of specs) await storeFile(store, id, spec, picked.get(spec.path)!);
   } catch (error) {
+    const stored = (await store.listFiles(id)).reduce((sum, file) => sum + file.bytesWritten, 0);
     await store.deleteModel(id);
-    throw error;
+    throw isStorageRefusal(error) ? new StorageRefusedError(stored, total - stored, total, false) : error;
   }
   if (manifest) return manifest;
   const stored = new Map((await store.listFiles(id)).map((record) => [record.path, record]));

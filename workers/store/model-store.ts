@@ -374,6 +374,10 @@ export class ChunkRefusedError extends Error {
   }
 }
 
+/** A write the browser refused for room: quota, or a chunk it would not hold. */
+export const isStorageRefusal = (error: unknown): boolean =>
+  (error instanceof DOMException && error.name === 'QuotaExceededError') || error instanceof ChunkRefusedError;
+
 interface ChunkBlob {
   add(bytes: Uint8Array<ArrayBuffer>): void;
   close(): Promise<Blob>;

@@ -1,11 +1,11 @@
 import 'fake-indexeddb/auto';
 import { createStore, del } from 'idb-keyval';
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { externalize } from '../../e2e/external-data.ts';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
 import { manifest as tinyManifest } from '../../scripts/tiny-model/configs.ts';
-import { CancelledError, DownloadBusyError } from '../../src/shared/errors.ts';
+import { CancelledError, DownloadBusyError, StorageRefusedError } from '../../src/shared/errors.ts';
 import type { ModelFile } from '../../src/shared/model.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
 import { openModelStore } from './model-store.ts';
@@ -247,6 +247,34 @@ describe('store service: local import', () => {
     await api.open({});
     await expect(api.importFiles('f', picked(files, leave))).rejects.toMatchObject({ code: 'model-file', file, reason });
     expect(await deps.openStore().usage()).toEqual(new Map());
+  });
+
+  it('a write the browser refuses midway is StorageRefusedError with how far it got, and nothing of it is kept', async () => {
+    const { api, deps } = service(offline);
+    await api.open({});
+    const storedChunks: number[] = [];
+    const put = IDBObjectStore.prototype.put;
+    const refusing = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value, key) {
+      if (value instanceof Blob) {
+        if (storedChunks.length === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        storedChunks.push(value.size);
+      }
+      return put.call(this, value, key);
+    });
+    onTestFinished(() => refusing.mockRestore());
+    const error = await api.importFiles('f', picked(files)).catch((e: unknown) => e);
+    refusing.mockRestore();
+    expect(await api.list()).toEqual([]);
+    expect(await deps.openStore().usage()).toEqual(new Map());
+    // With room again, the same folder imports whole.
+    const { manifest } = await api.importFiles('f', picked(files));
+    const total = manifest.files.reduce((sum, file) => sum + file.size, 0);
+    expect(error).toBeInstanceOf(StorageRefusedError);
+    expect(error).toMatchObject({ kept: false, modelBytes: total });
+    const { storedBytes, neededBytes } = error as StorageRefusedError;
+    expect(storedBytes, 'the three chunks stored before the refusal').toBe(storedChunks[0] + storedChunks[1] + storedChunks[2]);
+    expect(storedBytes + neededBytes).toBe(total);
+    expect((error as Error).message).toMatch(/nothing of it was kept$/);
   });
 
   it('refuses before writing a byte when the quota is too small', async () => {
