@@ -17,7 +17,7 @@ export const recordKeys = (): Promise<IDBValidKey[]> => keys(state());
 /**
  * A setting the user changed just before the page reloads must survive it, but
  * the browser aborts an IndexedDB write still in flight when the page goes, and
- * that write can wait seconds behind a model's reads (docs/storage.md,
+ * that write can wait up to a second behind a model's reads (docs/storage.md,
  * "Settings across a reload"). So a setting is also put in localStorage, which
  * writes at once, until IndexedDB has it. Settings are small JSON values.
  */
