@@ -100,9 +100,13 @@ export function asStorageLost(error: unknown, file: string): unknown {
  * read-back failure `StorageLostError`.
  */
 async function asStorageError(error: unknown, modelId: string, file: string, total: number, store: ModelStore): Promise<unknown> {
-  if (!isStorageRefusal(error)) return asStorageLost(error, file);
-  const kept = sum((await store.listFiles(modelId)).map((stored) => stored.bytesWritten));
-  return new StorageRefusedError(kept, total - kept, total);
+  return isStorageRefusal(error) ? storageRefused(store, modelId, total) : asStorageLost(error, file);
+}
+
+/** A refusal to store more, with what the store holds of the model now; `kept` false where it is about to be removed. */
+export async function storageRefused(store: ModelStore, modelId: string, total: number, kept = true): Promise<StorageRefusedError> {
+  const stored = sum((await store.listFiles(modelId)).map((file) => file.bytesWritten));
+  return new StorageRefusedError(stored, total - stored, total, kept);
 }
 
 /** Downloads the files of a model that are not stored yet, once the browser's quota shows they fit. */

@@ -13,12 +13,12 @@
  *   `local-<folder>`, Stable Diffusion defaults, and fp16 when a weight is float16.
  * Anything else (model_index.json, vae_encoder/, READMEs) is ignored.
  */
-import { ModelFileError, StorageRefusedError } from '../../src/shared/errors.ts';
+import { ModelFileError } from '../../src/shared/errors.ts';
 import { parsePythonJson } from '../../src/shared/json-check.ts';
 import { OPTIONAL_FILES, parseManifest, REQUIRED_FILES, requireModelFiles } from '../../src/shared/manifest.ts';
 import type { ModelFile, ModelManifest } from '../../src/shared/model.ts';
 import type { PickedFile } from '../../src/shared/store-protocol.ts';
-import { ensureRoom } from './downloader.ts';
+import { ensureRoom, storageRefused } from './downloader.ts';
 import { isStorageRefusal, type FileSpec, type ModelStore } from './model-store.ts';
 import { blobSource, relativeLocation, scanOnnx } from './onnx-scan.ts';
 
@@ -106,9 +106,9 @@ export async function importModel(
   try {
     for (const spec of specs) await storeFile(store, id, spec, picked.get(spec.path)!);
   } catch (error) {
-    const stored = (await store.listFiles(id)).reduce((sum, file) => sum + file.bytesWritten, 0);
+    const refused = isStorageRefusal(error) && (await storageRefused(store, id, total, false));
     await store.deleteModel(id);
-    throw isStorageRefusal(error) ? new StorageRefusedError(stored, total - stored, total, false) : error;
+    throw refused || error;
   }
   if (manifest) return manifest;
   const stored = new Map((await store.listFiles(id)).map((record) => [record.path, record]));
