@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { BASE_ARGS, WEBGPU_ARGS, executablePath } from '../playwright.config.ts';
 import { maxChannelDiff } from './pixels.ts';
-import { armFault, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, saveQueuedJob, waitForStep } from './studio.ts';
+import { armFault, armLoadHang, fillForm, galleryImages, generate, lastUnetRuns, newestPixels, openStudio, saveQueuedJob, waitForStep } from './studio.ts';
 
 // 64x64 makes every step a quarter of 128x128's work; what is asserted (steps run, the same pixels) holds at any size.
 const JOB = { prompt: 'a lighthouse at dusk', negativePrompt: 'fog', width: 64, height: 64, steps: 4, guidance: 3, seed: 11 };
@@ -89,6 +89,18 @@ test('a worker terminated from outside is noticed and the job finishes', async (
   await page.evaluate(() => (window as unknown as { hearthFaults: { killWorker(): void } }).hearthFaults.killWorker());
   await expect(galleryImages(page)).toHaveCount(before + 1, { timeout: 180_000 });
   await expect(page.getByTestId('notice').last()).toContainText('The engine stopped responding.');
+});
+
+test('a model load that never ends is restarted in a new worker, and the model then generates', async ({ page }) => {
+  await openStudio(page);
+  await armLoadHang(page);
+  // Low-memory mode loads the model again in the same worker; the armed fault holds that load for ever.
+  await page.getByLabel('Low-memory mode').check();
+  await expect(page.getByTestId('notice').last()).toContainText('The engine stopped responding while loading the model. Restarting the engine (attempt 1)…', { timeout: 60_000 });
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready', { timeout: 60_000 });
+  await generate(page, { ...JOB, steps: 2 });
+  await page.getByText('Diagnostics', { exact: true }).click();
+  await expect(page.getByTestId('diagnostics-report')).toContainText('Memory mode: low-memory (one network at a time)');
 });
 
 test('a reload mid-generation resumes the job from its checkpoint', async ({ page }) => {

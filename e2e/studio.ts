@@ -1,5 +1,5 @@
 import { expect as baseExpect, type Page } from '@playwright/test';
-import type { FaultPlan } from '../src/shared/faults.ts';
+import type { FaultPlan, StepFault } from '../src/shared/faults.ts';
 import type { GenerationSettings } from '../src/shared/settings.ts';
 
 // Generation on SwiftShader WebGPU takes seconds to minutes; the bench uses these helpers outside the runner too.
@@ -92,8 +92,17 @@ export async function waitForStep(page: Page, step: number, timeout?: number): P
 }
 
 /** Arms a fault in the e2e build's worker (see workers/faults.ts). */
-export async function armFault(page: Page, kind: FaultPlan['kind'], afterStep: number): Promise<void> {
-  await page.evaluate(([k, s]) => (window as unknown as { hearthFaults: { arm(p: unknown): void } }).hearthFaults.arm({ kind: k, afterStep: s }), [kind, afterStep] as const);
+export async function armFault(page: Page, kind: StepFault['kind'], afterStep: number): Promise<void> {
+  await arm(page, { kind, afterStep });
+}
+
+/** Makes the next model load in the live worker never end. */
+export async function armLoadHang(page: Page): Promise<void> {
+  await arm(page, { kind: 'hang-load' });
+}
+
+async function arm(page: Page, plan: FaultPlan): Promise<void> {
+  await page.evaluate((p) => (window as unknown as { hearthFaults: { arm(p: FaultPlan): void } }).hearthFaults.arm(p), plan);
 }
 
 /** The UNet runs of the last finished job, as the timings line reports them. */

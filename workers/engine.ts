@@ -26,6 +26,7 @@ const serialLoads = createSerialQueue();
 /** Test-only hooks; production builds pass none (see `workers/faults.ts`). */
 export interface EngineHooks {
   afterStep?(step: number, device: GPUDevice | undefined): void | Promise<void>;
+  beforeLoad?(): void | Promise<void>;
 }
 
 /** The diffusion engine as it runs inside the worker. */
@@ -77,6 +78,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
 
     loadModel: (source, options, onProgress) =>
       serialLoads(async () => {
+        await hooks.beforeLoad?.();
         const rt = requireRuntime();
         const { id } = source.manifest;
         const misfit = manifestMisfit(source.manifest, rt.backend, rt.device && { features: [...rt.device.features], maxBufferSize: rt.device.limits.maxBufferSize, maxStorageBufferBindingSize: rt.device.limits.maxStorageBufferBindingSize });

@@ -17,13 +17,19 @@ export function createFaultHooks(): EngineHooks {
   channel.onmessage = (event: MessageEvent<FaultPlan | { kind: 'consumed' }>) => {
     armed = event.data.kind === 'consumed' ? undefined : event.data;
   };
+  /** The armed fault when `due` says it is due now, disarmed here and in every other worker. */
+  const take = (due: (fault: FaultPlan) => boolean): FaultPlan | undefined => {
+    const fault = armed;
+    if (!fault || !due(fault)) return undefined;
+    armed = undefined;
+    channel.postMessage({ kind: 'consumed' });
+    return fault;
+  };
   return {
     async afterStep(step, device) {
       if (slowed) await new Promise((resolve) => setTimeout(resolve, SLOW_STEP_MS));
-      if (!armed || armed.afterStep !== step) return;
-      const fault = armed;
-      armed = undefined;
-      channel.postMessage({ kind: 'consumed' });
+      const fault = take((plan) => plan.kind !== 'hang-load' && plan.afterStep === step);
+      if (!fault) return;
       if (fault.kind === 'destroy-device') device?.destroy();
       // Thrown from a task of its own, it is uncaught: the worker's `error` event fires as for a real crash.
       if (fault.kind === 'throw') setTimeout(() => { throw new Error('Injected worker crash'); });
@@ -35,6 +41,10 @@ export function createFaultHooks(): EngineHooks {
       }
       // Every later step of this worker is slower, as on a slower device, so a job outlasts what a test waits for.
       if (fault.kind === 'slow') slowed = true;
+    },
+    // A session create that never returns (docs/ort-web.md, "Which bundle"): the worker answers messages, the load never ends.
+    async beforeLoad() {
+      if (take((plan) => plan.kind === 'hang-load')) await new Promise(() => {});
     },
   };
 }

@@ -14,8 +14,8 @@ import type { ModelSource } from '../shared/model.ts';
 import type { MemoryOptions } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
 
-/** How a worker misbehaves in its first job: after the first step (`bad-checkpoint`: at once, when resuming). */
-export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'slow-steps' | 'slow-first-preview' | 'bad-checkpoint' | undefined;
+/** How a worker misbehaves in its first job: after the first step (`bad-checkpoint`: at once, when resuming; `hang-load`: in its first model load, which never ends). */
+export type Fault = 'crash' | 'hang' | 'lose-device' | 'bad-model' | 'slow-swap' | 'slow-steps' | 'slow-first-preview' | 'bad-checkpoint' | 'hang-load' | undefined;
 
 export const STEPS = 4;
 /** A model with a UNet of `unetBytes` (fp32); at 1 MB its steps get the supervisor's fixed allowances. */
@@ -63,6 +63,7 @@ export function fakeWorkers(faults: Fault[], loadMs = 0) {
         if (!started) throw new Error('Engine used before init()');
         if (loading) throw new Error('Session already started');
         loading = true;
+        if (workerFault === 'hang-load') await new Promise(() => {});
         await sleep(loadMs);
         loading = false;
         loads.push({ modelId: source.manifest.id, options: { ...options } });

@@ -8,8 +8,8 @@ import { REASONS, Supervisor, type SupervisorEvent } from './supervisor.ts';
 const source = fakeSource();
 const job = { id: 'job', modelId: 'tiny', settings: { steps: 4, width: 64, height: 64, guidance: 0 }, createdAt: 0 } as unknown as Job;
 
-function supervise(faults: Fault[], memory: MemoryOptions = { lowMemory: false, residentModels: 1 }, firstStepMs = 200) {
-  const workers = fakeWorkers(faults);
+function supervise(faults: Fault[], memory: MemoryOptions = { lowMemory: false, residentModels: 1 }, firstStepMs = 200, loadMs = 0) {
+  const workers = fakeWorkers(faults, loadMs);
   const events: SupervisorEvent[] = [];
   const supervisor = new Supervisor({
     spawn: workers.spawn,
@@ -19,6 +19,7 @@ function supervise(faults: Fault[], memory: MemoryOptions = { lowMemory: false, 
     backoffMs: 1,
     firstStepMs,
     stallFloorMs: 100,
+    loadFloorMs: 100,
   });
   return { supervisor, workers, events };
 }
@@ -92,6 +93,46 @@ describe('Supervisor', () => {
     const { supervisor, workers } = supervise(['slow-steps']);
     await supervisor.run(job, source, () => {});
     expect(workers.terminated()).toBeGreaterThan(0);
+  });
+
+  it('restarts a worker whose model load hangs and loads the model in the next one, saying so', async () => {
+    const { supervisor, workers, events } = supervise(['hang-load']);
+    await supervisor.prepare(source);
+    expect(workers.terminated()).toBe(1);
+    expect(workers.loads.map((load) => load.modelId)).toEqual(['tiny']);
+    expect(events.map((e) => e.kind)).toEqual(['recovering', 'ready']);
+    expect(events[0]).toMatchObject({ reason: REASONS.loadHung, attempt: 1 });
+  });
+
+  it('gives up on a load that hangs in every worker, telling the user to choose the model again', async () => {
+    const { supervisor } = supervise(['hang-load', 'hang-load', 'hang-load', 'hang-load']);
+    const failed = supervisor.prepare(source);
+    await expect(failed).rejects.toBeInstanceOf(EngineFailedError);
+    await expect(failed).rejects.toThrow(`(${REASONS.loadHung}). Choose the model again to retry.`);
+  });
+
+  it('runs a job whose model load hung in its first worker, from the first step', async () => {
+    const { supervisor, workers, events } = supervise(['hang-load']);
+    const result = await supervisor.run(job, source, () => {});
+    expect(result.timings.unetRuns).toBe(4);
+    expect(workers.resumedFrom).toEqual([undefined]);
+    expect(events.filter((e) => e.kind !== 'ready')).toMatchObject([
+      { kind: 'recovering', reason: REASONS.loadHung },
+      { kind: 'recovered', reason: REASONS.loadHung, resumedAtStep: 0 },
+    ]);
+  });
+
+  it('lets a big network load for as long as its weights predict, not the load floor', async () => {
+    // 10 MB of weights: about 2 s allowed, where the floor is 100 ms and the load takes 300 ms.
+    const { supervisor, workers } = supervise([], undefined, undefined, 300);
+    await supervisor.prepare(fakeSource('big', 10e6));
+    expect(workers.terminated()).toBe(0);
+  });
+
+  it('still counts a 300 ms load of a tiny model as a hang past the 100 ms floor', async () => {
+    const { supervisor, workers } = supervise([], undefined, undefined, 300);
+    await expect(supervisor.prepare(source)).rejects.toBeInstanceOf(EngineFailedError);
+    expect(workers.terminated()).toBe(4);
   });
 
   it('loads the model again only when it or the memory options change', async () => {

@@ -8,6 +8,7 @@ import type { Job } from '../shared/job.ts';
 import type { ModelSource } from '../shared/model.ts';
 import { DEFAULT_PREVIEW_EVERY, type MemoryOptions, type PreviewEvery } from '../shared/settings.ts';
 import type { EngineHandle } from './client.ts';
+import { loadAllowanceMs } from './load-allowance.ts';
 import { processorOf, stepAllowanceMs, stepWork } from './step-allowance.ts';
 
 /** What the supervisor tells the UI about the engine's life. */
@@ -40,6 +41,8 @@ export interface SupervisorOptions {
   firstStepMs?: number;
   /** The least time without progress that counts as a hang, however fast earlier steps were. */
   stallFloorMs?: number;
+  /** The least time a worker's start, or a network's load, may take before it counts as a hang (scaled by src/engine/load-allowance.ts). */
+  loadFloorMs?: number;
 }
 
 /** Why a worker is given up on; the job survives it. */
@@ -48,6 +51,7 @@ class EngineDiedError extends Error {}
 export const REASONS = {
   deviceLost: 'The GPU was reset by the browser.',
   hung: 'The engine stopped responding.',
+  loadHung: 'The engine stopped responding while loading the model.',
 } as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,6 +60,19 @@ function deathReason(error: unknown): string | undefined {
   if (error instanceof EngineDiedError) return error.message;
   if (error instanceof HearthError && error.code === 'device-lost') return REASONS.deviceLost;
   return undefined;
+}
+
+/** Rejects `hung` once `allowedMs()` passes without a `kick()`; `allowedMs` is asked anew each time it is checked. */
+function stallTimer(allowedMs: () => number, reason: string): { kick(): void; stop(): void; hung: Promise<never> } {
+  let last = performance.now();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (performance.now() - last > allowedMs()) reject(new EngineDiedError(reason));
+    }, 250);
+  });
+  hung.catch(() => undefined);
+  return { hung, kick: () => (last = performance.now()), stop: () => clearInterval(timer) };
 }
 
 /**
@@ -77,7 +94,7 @@ export class Supervisor {
   #preparing: Promise<unknown> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
-    this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, previewEvery: () => DEFAULT_PREVIEW_EVERY, ...options };
+    this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, loadFloorMs: 60_000, previewEvery: () => DEFAULT_PREVIEW_EVERY, ...options };
   }
 
   get info(): EngineInfo | undefined {
@@ -85,17 +102,45 @@ export class Supervisor {
   }
 
   /**
-   * Starts the worker and loads `source` unless it is already loaded. Calls
-   * queue behind each other: ORT refuses to create a session while another is
-   * being created, and a second call for the same model then finds it loaded.
+   * Starts the worker and loads `source` unless it is already loaded. A worker
+   * that dies, hangs or loses its device meanwhile is restarted with back-off,
+   * as during a job; `EngineFailedError` after `maxRestarts` in a row.
    */
-  prepare(source: ModelSource, onProgress: (progress: Progress) => void = () => {}): Promise<EngineInfo> {
+  async prepare(source: ModelSource, onProgress: (progress: Progress) => void = () => {}): Promise<EngineInfo> {
+    for (let failures = 0; ; ) {
+      try {
+        return await this.#prepareOnce(source, onProgress);
+      } catch (error) {
+        await this.#afterDeath(error, ++failures, 'load');
+      }
+    }
+  }
+
+  /**
+   * One attempt at `prepare`. Calls queue behind each other: ORT refuses to
+   * create a session while another is being created, and a second call for
+   * the same model then finds it loaded.
+   */
+  #prepareOnce(source: ModelSource, onProgress: (progress: Progress) => void): Promise<EngineInfo> {
     const prepared = this.#preparing.then(() => this.#prepareNow(source, onProgress));
     this.#preparing = prepared.catch(() => undefined);
     return prepared;
   }
 
   async #prepareNow(source: ModelSource, onProgress: (progress: Progress) => void): Promise<EngineInfo> {
+    // A load reports nothing while it creates a network's session, so the allowance is per network.
+    const stall = stallTimer(() => loadAllowanceMs(source.manifest, this.#options.loadFloorMs), REASONS.loadHung);
+    try {
+      return await this.#startAndLoad(source, (progress) => {
+        stall.kick();
+        onProgress(progress);
+      }, stall.hung);
+    } finally {
+      stall.stop();
+    }
+  }
+
+  async #startAndLoad(source: ModelSource, onProgress: (progress: Progress) => void, hung: Promise<never>): Promise<EngineInfo> {
     let workerStartMs = 0;
     let handle = this.#handle;
     if (!handle) {
@@ -110,7 +155,7 @@ export class Supervisor {
       this.#died.catch(() => undefined);
       this.#loaded = undefined;
       try {
-        this.#info = await this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))));
+        this.#info = await this.#guard(handle.engine.init(this.#options.backend(), proxy(() => lost(REASONS.deviceLost))), hung);
       } catch (error) {
         // A worker whose init failed is unusable; the next prepare starts a fresh one.
         this.restart();
@@ -129,7 +174,7 @@ export class Supervisor {
         if (progress.phase === 'load') readMs += progress.readMs;
         onProgress(progress);
       };
-      const facts = await this.#guard(handle.engine.loadModel(source, options, proxy(relay)));
+      const facts = await this.#guard(handle.engine.loadModel(source, options, proxy(relay)), hung);
       this.#loaded = wanted;
       this.#startup = { workerStartMs, loadMs: performance.now() - start, readMs };
       this.#options.onEvent({ kind: 'ready', info: this.#info!, modelId: source.manifest.id, facts, startup: this.#startup });
@@ -156,7 +201,7 @@ export class Supervisor {
     try {
       for (;;) {
         try {
-          await this.prepare(source, onProgress);
+          await this.#prepareOnce(source, onProgress);
           if (recovering) {
             const { reason, started, backoffMs } = recovering;
             recovering = undefined;
@@ -187,20 +232,30 @@ export class Supervisor {
             watchdog.stop();
           }
         } catch (error) {
-          const reason = deathReason(error);
-          if (!reason) throw error;
-          failures++;
-          this.restart();
-          if (failures > this.#options.maxRestarts) throw new EngineFailedError(reason, failures);
-          const delayMs = this.#options.backoffMs * 2 ** (failures - 1);
-          this.#options.onEvent({ kind: 'recovering', reason, attempt: failures, delayMs });
-          recovering = { reason, started: performance.now(), backoffMs: delayMs };
-          await sleep(delayMs);
+          const started = performance.now();
+          const { reason, delayMs } = await this.#afterDeath(error, ++failures, 'job');
+          recovering = { reason, started, backoffMs: delayMs };
         }
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Rethrows `error` unless it is a worker's death; else kills the worker and,
+   * unless that was the `maxRestarts`th death in a row, backs off before the
+   * next try, saying so.
+   */
+  async #afterDeath(error: unknown, failures: number, during: 'job' | 'load'): Promise<{ reason: string; delayMs: number }> {
+    const reason = deathReason(error);
+    if (!reason) throw error;
+    this.restart();
+    if (failures > this.#options.maxRestarts) throw new EngineFailedError(reason, failures, during);
+    const delayMs = this.#options.backoffMs * 2 ** (failures - 1);
+    this.#options.onEvent({ kind: 'recovering', reason, attempt: failures, delayMs });
+    await sleep(delayMs);
+    return { reason, delayMs };
   }
 
   /** Kills the worker now; the next call starts a fresh one. */
@@ -232,7 +287,6 @@ export class Supervisor {
    * that step was quick.
    */
   #watch(firstAllowedMs: number, floorMs: number, decoderPreviews: boolean): { kick(progress: Progress): void; stop(): void; hung: Promise<never> } {
-    let last = performance.now();
     let slowestLaterStep = 0;
     let steps = 0;
     // A preview decoder can be slower than a step (on SwiftShader, many times): its runs widen the allowance too.
@@ -243,19 +297,14 @@ export class Supervisor {
     let decodedBefore = false;
     let compiling = true;
     let firstPreview = false;
-    let timer: ReturnType<typeof setInterval> | undefined;
-    const hung = new Promise<never>((_, reject) => {
-      timer = setInterval(() => {
-        const later = Math.max(floorMs, 10 * slowestLaterStep, 10 * longestPreview);
-        const allowed = compiling ? firstAllowedMs : firstPreview ? Math.max(later, firstStepMs) : later;
-        if (performance.now() - last > allowed) reject(new EngineDiedError(REASONS.hung));
-      }, 250);
-    });
-    hung.catch(() => undefined);
+    const stall = stallTimer(() => {
+      const later = Math.max(floorMs, 10 * slowestLaterStep, 10 * longestPreview);
+      return compiling ? firstAllowedMs : firstPreview ? Math.max(later, firstStepMs) : later;
+    }, REASONS.hung);
     return {
-      hung,
+      hung: stall.hung,
       kick(progress) {
-        last = performance.now();
+        stall.kick();
         if (progress.phase === 'denoise') {
           // The first step after a start compiles shaders; it says nothing about how long a step takes.
           if (steps > 0) slowestLaterStep = Math.max(slowestLaterStep, progress.stepMs);
@@ -270,7 +319,7 @@ export class Supervisor {
         firstPreview = decoderPreviews && progress.phase === 'denoise' && progress.previewing && previews === 0;
         if (progress.phase === 'decode') decodedBefore = true;
       },
-      stop: () => clearInterval(timer),
+      stop: stall.stop,
     };
   }
 

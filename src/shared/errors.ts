@@ -216,8 +216,9 @@ export class EngineFailedError extends HearthError {
   constructor(
     readonly reason: string,
     readonly attempts: number,
+    readonly during: 'job' | 'load' = 'job',
   ) {
-    super(`The engine failed ${attempts} times in a row (${reason}). The job is kept in the queue.`);
+    super(`The engine failed ${attempts} times in a row (${reason}). ${during === 'job' ? 'The job is kept in the queue.' : 'Choose the model again to retry.'}`);
   }
 }
 

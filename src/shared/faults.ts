@@ -1,5 +1,8 @@
 /** Faults the e2e build can inject (see `workers/faults.ts`); production builds never use these. */
-export type FaultPlan = { kind: 'destroy-device' | 'throw' | 'hang' | 'out-of-memory' | 'slow'; afterStep: number };
+export type FaultPlan = StepFault | { kind: 'hang-load' };
+
+/** A fault a job's step sets off. */
+export type StepFault = { kind: 'destroy-device' | 'throw' | 'hang' | 'out-of-memory' | 'slow'; afterStep: number };
 
 /** A BroadcastChannel reaches whichever worker is alive, without an API method for it. */
 export const FAULT_CHANNEL = 'hearth-faults';

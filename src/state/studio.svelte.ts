@@ -40,6 +40,7 @@ class Studio {
     previewEvery: () => settings.previewEvery,
     // The e2e build detects hangs sooner so the suite stays short; the rule itself is the same.
     stallFloorMs: import.meta.env.MODE === 'e2e' ? 5_000 : 20_000,
+    loadFloorMs: import.meta.env.MODE === 'e2e' ? 20_000 : 60_000,
     onEvent: (event) => this.#onSupervisorEvent(event),
   });
 
