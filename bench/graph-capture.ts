@@ -22,9 +22,10 @@ import type { Metric } from './report.ts';
 const PORT = portFor(4196);
 const LATENT = 16; // 128x128 pixels
 const STEPS = 5;
-const ORT_FILES = ['ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+// The build the app runs in Chromium (`workers/runtime/ort-build.ts`).
+const ORT_FILES = ['ort.jspi.min.mjs', 'ort-wasm-simd-threaded.jspi.mjs', 'ort-wasm-simd-threaded.jspi.wasm'];
 
-/** A folder with ORT's native WebGPU bundle, the tiny UNet and a page that exposes `ort`. */
+/** A folder with ORT's JSPI WebGPU build, the tiny UNet and a page that exposes `ort`. */
 function pageFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-capture-'));
   const ortDist = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '..', 'dist');

@@ -10,7 +10,7 @@ test("a host that serves ORT's .mjs as text/plain: the runtime could not start, 
   try {
     await page.goto(`http://127.0.0.1:${port}/`);
     const error = page.getByRole('alert');
-    await expect(error).toContainText(/^The ONNX runtime could not start: the site sends ort-wasm-simd-threaded\.asyncify-[\w-]+\.mjs as "text\/plain"/);
+    await expect(error).toContainText(/^The ONNX runtime could not start: the site sends ort-wasm-simd-threaded\.jspi-[\w-]+\.mjs as "text\/plain"/);
     await expect(error).toContainText('The site must serve .mjs files as text/javascript');
     await expect(error).not.toContainText('not a usable ONNX model');
   } finally {

@@ -11,6 +11,7 @@ test('a prompt becomes an image on WebGPU, deterministically, and matches wasm',
   await openStudio(page);
   await expect(page.getByTestId('backend'), 'this browser was launched with WebGPU; the app must use it').toContainText('WebGPU');
   await expect(page.getByTestId('model')).toContainText('test model');
+  await expect(page.getByTestId('diagnostics-report'), 'Chromium has JSPI, so ORT runs its JSPI build').toContainText('(JSPI build)');
 
   await generate(page, { ...SMALL, prompt: 'a photo of a cat', seed: 42 });
   const first = await newestPixels(page);

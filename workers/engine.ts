@@ -16,7 +16,7 @@ import { acquireDevice } from './runtime/device.ts';
 import { countBuffers, type BufferTally } from './runtime/gpu-buffers.ts';
 import { watchOutOfMemory } from './runtime/gpu-memory.ts';
 import { Lru } from './runtime/lru.ts';
-import { ort } from './runtime/ort.ts';
+import { ort, ortBuild } from './runtime/ort.ts';
 import { createSerialQueue } from './runtime/serial.ts';
 
 // A model picked while another loads must wait: ORT's native WebGPU EP fails a create
@@ -53,6 +53,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
     async init(choice, onDeviceLost): Promise<EngineInfo> {
       const base = {
         ortVersion: ort.env.versions.web ?? 'unknown',
+        ortBuild,
         crossOriginIsolated: self.crossOriginIsolated,
         threads: ort.env.wasm.numThreads ?? 1,
       };

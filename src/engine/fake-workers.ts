@@ -21,7 +21,7 @@ export const STEPS = 4;
 /** A model with a UNet of `unetBytes` (fp32); at 1 MB its steps get the supervisor's fixed allowances. */
 export const fakeSource = (id = 'tiny', unetBytes = 1e6): ModelSource =>
   ({ kind: 'url', baseUrl: 'x', manifest: { id, precision: 'fp32', files: [{ path: 'unet/model.onnx', size: unetBytes, sha256: '' }] } }) as unknown as ModelSource;
-export const fakeInfo: EngineInfo = { backend: 'wasm', ortVersion: 't', crossOriginIsolated: false, threads: 1 };
+export const fakeInfo: EngineInfo = { backend: 'wasm', ortVersion: 't', ortBuild: 'asyncify', crossOriginIsolated: false, threads: 1 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

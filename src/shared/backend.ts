@@ -6,6 +6,9 @@ export type Backend = 'webgpu' | 'wasm';
 /** What the user asked for: a backend, or whatever the device can do best. */
 export type BackendChoice = 'auto' | Backend;
 
+/** Which of ORT's WebGPU builds the engine runs: JSPI where the browser has it, asyncify elsewhere. */
+export type OrtBuild = 'jspi' | 'asyncify';
+
 /** The GPU adapter as the browser describes it. */
 export interface AdapterSummary {
   vendor: string;
@@ -25,6 +28,7 @@ export interface EngineInfo {
   /** Why the engine runs on wasm when WebGPU was possible to ask for. */
   fallbackReason?: string;
   ortVersion: string;
+  ortBuild: OrtBuild;
   crossOriginIsolated: boolean;
   threads: number;
 }

@@ -15,8 +15,8 @@ const tinyDir = mkdtempSync(join(tmpdir(), 'hearth-tiny-'));
 const builtIn: ModelManifest = writeTinyModel(tinyDir);
 rmSync(tinyDir, { recursive: true, force: true });
 const adapter = (features: string[]): AdapterSummary => ({ vendor: 'v', architecture: 'a', description: '', isFallbackAdapter: false, features, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30 });
-const gpu = (features: string[]): EngineInfo => ({ backend: 'webgpu', adapter: adapter(features), ortVersion: '1', crossOriginIsolated: true, threads: 1 });
-const wasm: EngineInfo = { backend: 'wasm', ortVersion: '1', crossOriginIsolated: true, threads: 1 };
+const gpu = (features: string[]): EngineInfo => ({ backend: 'webgpu', adapter: adapter(features), ortVersion: '1', ortBuild: 'asyncify', crossOriginIsolated: true, threads: 1 });
+const wasm: EngineInfo = { backend: 'wasm', ortVersion: '1', ortBuild: 'asyncify', crossOriginIsolated: true, threads: 1 };
 
 function stored(manifest: ModelManifest, origin: StoredModel['origin'], storedBytes: number): StoredModel {
   const totalBytes = manifest.files.reduce((sum, file) => sum + file.size, 0);

@@ -7,6 +7,7 @@ describe('diagnostics report', () => {
       info: {
         backend: 'webgpu',
         ortVersion: '1.30.0',
+        ortBuild: 'jspi',
         crossOriginIsolated: true,
         threads: 4,
         adapter: { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true, features: ['shader-f16'], maxBufferSize: 1024, maxStorageBufferBindingSize: 512 },
@@ -23,6 +24,7 @@ describe('diagnostics report', () => {
     });
     expect(report).toContain('Adapter: google swiftshader');
     expect(report).toContain('Features: shader-f16');
+    expect(report).toContain('onnxruntime-web: 1.30.0 (JSPI build); cross-origin isolated: true; wasm threads: 4');
     expect(report).toContain('Model: Tiny test model');
     expect(report).toContain(
       '1970-01-01T00:00:00.000Z recovery: The GPU was reset by the browser. back-off 1000 ms, worker 100 ms, reading weights 30 ms, sessions 170 ms, first resumed step 50 ms, total 1350 ms; resumed at step 2 of 4',
@@ -42,7 +44,7 @@ describe('diagnostics report', () => {
 
   it('says when the engine fell back to wasm and why', () => {
     const report = buildReport({
-      info: { backend: 'wasm', fallbackReason: 'no adapter', ortVersion: 'x', crossOriginIsolated: false, threads: 1 },
+      info: { backend: 'wasm', fallbackReason: 'no adapter', ortVersion: 'x', ortBuild: 'asyncify', crossOriginIsolated: false, threads: 1 },
       modelName: undefined,
       userAgent: 'UA',
       events: [],
@@ -50,6 +52,7 @@ describe('diagnostics report', () => {
       memory: { resident: [] },
     });
     expect(report).toContain('Backend: wasm (no adapter)');
+    expect(report).toContain('onnxruntime-web: x (asyncify build)');
     expect(report).toContain('Resident models: none');
     expect(report).toContain("GPU buffers (the app's device): none: the engine runs on the CPU (wasm)");
     expect(report).toContain('Adapter: none');

@@ -119,7 +119,7 @@ export function buildReport({ info, modelName, events, userAgent, heapBytes, mem
     `Adapter: ${adapter ? `${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim() : 'none'}`,
     `Features: ${adapter ? adapter.features.join(', ') || 'none' : 'n/a'}`,
     `Limits: ${adapter ? `maxBufferSize ${adapter.maxBufferSize}, maxStorageBufferBindingSize ${adapter.maxStorageBufferBindingSize}` : 'n/a'}`,
-    `onnxruntime-web: ${info?.ortVersion ?? 'n/a'}; cross-origin isolated: ${info?.crossOriginIsolated ?? 'n/a'}; wasm threads: ${info?.threads ?? 'n/a'}`,
+    `onnxruntime-web: ${info ? `${info.ortVersion} (${info.ortBuild === 'jspi' ? 'JSPI' : 'asyncify'} build)` : 'n/a'}; cross-origin isolated: ${info?.crossOriginIsolated ?? 'n/a'}; wasm threads: ${info?.threads ?? 'n/a'}`,
     `Model: ${modelName ?? 'none'}`,
     `Memory mode: ${memoryOptions.lowMemory ? 'low-memory (one network at a time)' : 'normal (all networks loaded)'}; models kept loaded: ${memoryOptions.residentModels}`,
     `Resident models: ${memory ? resident.join('; ') || 'none' : 'unknown until the engine answers'}`,
