@@ -7,7 +7,7 @@
  * over a thousand nodes, so the three took 6.5 minutes on WebGPU against 2.8 on
  * wasm (docs/real-shape-models.md); the real-size WebGPU runs are `npm run test:real`'s.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { ARCHITECTURES, type ArchitectureId } from '../scripts/real-model/archit
 import { writeRealModel } from '../scripts/real-model/model-folder.ts';
 import { startModelServer, type ModelServer } from './model-server.ts';
 import { distinctColours } from './pixels.ts';
-import { generate, newestPixels } from './studio.ts';
+import { addDownloadAndUse, generate, newestPixels } from './studio.ts';
 
 const WIDTH_SCALE = 32;
 // One step for the distilled models; SD 1.5 runs its classifier-free guidance (a batch of two) once too.
@@ -49,24 +49,13 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const card = (page: Page, name: string) => page.getByRole('listitem', { name, exact: true });
-
 for (const arch of ARCHITECTURES) {
   test(`a reduced-width ${arch} model, added by manifest URL, downloads and generates a 64x64 image`, async ({ page }) => {
     const { id, name } = manifests.get(arch)!;
     await page.goto('/');
     await expect(page.getByTestId('engine-state')).toHaveText('Ready');
     await expect(page.getByTestId('backend')).toContainText('CPU (wasm)');
-    await page.getByRole('button', { name: 'Models', exact: true }).click();
-    await page.getByLabel('Manifest URL').fill(server.manifestUrl(id));
-    await page.getByRole('button', { name: 'Add by URL' }).click();
-    await card(page, name).getByRole('button', { name: `Download ${name}`, exact: true }).click();
-    await expect(card(page, name).getByTestId('model-state')).toHaveText('cached on this device');
-    await card(page, name).getByRole('button', { name: `Use ${name}`, exact: true }).click();
-    await expect(page.getByTestId('model')).toContainText(name);
-    await expect(page.getByTestId('engine-state')).toHaveText('Ready');
-
-    await page.getByRole('button', { name: 'Studio', exact: true }).click();
+    await addDownloadAndUse(page, server.manifestUrl(id), name);
     await generate(page, { prompt: 'a lighthouse at dusk', seed: 7, width: 64, height: 64, ...SETTINGS[arch] });
     const pixels = await newestPixels(page);
     expect(pixels.length, 'a 64x64 RGBA image').toBe(64 * 64 * 4);

@@ -65,6 +65,20 @@ export async function newestPixels(page: Page): Promise<number[]> {
   }, full);
 }
 
+/** Adds a model by its manifest URL in the Models view, downloads it, uses it and returns to the Studio. */
+export async function addDownloadAndUse(page: Page, manifestUrl: string, name: string): Promise<void> {
+  const card = page.getByRole('listitem', { name, exact: true });
+  await page.getByRole('button', { name: 'Models', exact: true }).click();
+  await page.getByLabel('Manifest URL').fill(manifestUrl);
+  await page.getByRole('button', { name: 'Add by URL' }).click();
+  await card.getByRole('button', { name: `Download ${name}`, exact: true }).click();
+  await expect(card.getByTestId('model-state')).toHaveText('cached on this device');
+  await card.getByRole('button', { name: `Use ${name}`, exact: true }).click();
+  await expect(page.getByTestId('model')).toContainText(name);
+  await expect(page.getByTestId('engine-state')).toHaveText('Ready');
+  await page.getByRole('button', { name: 'Studio', exact: true }).click();
+}
+
 /** Chooses a backend in the form and waits for the engine to come back. */
 export async function chooseBackend(page: Page, label: 'Auto (WebGPU if available)' | 'WebGPU' | 'CPU (wasm)'): Promise<void> {
   await page.getByLabel('Backend').selectOption({ label });

@@ -58,12 +58,12 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         threads: ort.env.wasm.numThreads ?? 1,
       };
       if (choice === 'wasm') {
-        runtime = { ort, backend: 'wasm' };
+        runtime = { ort, ortBuild, backend: 'wasm' };
         return { ...base, backend: 'wasm', fallbackReason: 'CPU (wasm) was chosen in the settings.' };
       }
       const acquired = await acquireDevice();
       if (!acquired.ok) {
-        runtime = { ort, backend: 'wasm' };
+        runtime = { ort, ortBuild, backend: 'wasm' };
         return { ...base, backend: 'wasm', fallbackReason: acquired.reason };
       }
       const { device } = acquired;
@@ -73,7 +73,7 @@ export function createEngine(hooks: EngineHooks = {}): Engine {
         lostReason = info.message || info.reason || 'unknown';
         onDeviceLost(lostReason);
       });
-      runtime = { ort, backend: 'webgpu', device };
+      runtime = { ort, ortBuild, backend: 'webgpu', device };
       return { ...base, backend: 'webgpu', adapter: acquired.adapter };
     },
 

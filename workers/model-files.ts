@@ -32,6 +32,15 @@ export async function readModelBytes(source: ModelSource, path: string): Promise
   return new Uint8Array(await (await fetchFile(source.baseUrl, path)).arrayBuffer());
 }
 
+/**
+ * An external-data file: from the store as one Blob of its chunks where ORT
+ * reads Blobs in slices (`asBlob`), so the file is never whole in memory;
+ * otherwise as bytes.
+ */
+export async function readExternalData(source: ModelSource, path: string, asBlob: boolean): Promise<Uint8Array | Blob> {
+  return source.kind === 'store' && asBlob ? modelStore().readFileBlob(source.modelId, path) : readModelBytes(source, path);
+}
+
 /** A preview decoder's graph as bytes. */
 export async function readPreviewDecoder(file: PreviewDecoderFile): Promise<Uint8Array<ArrayBuffer>> {
   if (file.kind === 'shared') return readPreviewDecoderGraph(file.id);

@@ -8,7 +8,7 @@ import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { ModelSource } from '../src/shared/model.ts';
 import { modelNetworks, NETWORKS, networkPath, perNetwork, type NetworkName } from '../src/shared/networks.ts';
 import type { Progress } from '../src/shared/progress.ts';
-import { externalDataOf, readModelBytes, readPreviewDecoder, readText } from './model-files.ts';
+import { externalDataOf, readExternalData, readModelBytes, readPreviewDecoder, readText } from './model-files.ts';
 import { loadTokenizer } from './model-tokenizer.ts';
 import { chunkLimit } from './pipeline/prompt-chunks.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
@@ -50,6 +50,8 @@ export interface LoadedModel extends DiffusionModel {
  * Creates one component's session. The graph's and the external data's bytes
  * live only in this call, so they are collectable as soon as ORT has
  * copied them: ORT keeps no reference (docs/ort-web.md, "Loading weights").
+ * ORT's JSPI build takes stored external data as a Blob and reads it one
+ * weight at a time, so the UNet's 3.46 GB never sit in memory at once.
  * Text embeddings stay on the GPU only while the text encoder stays alive.
  */
 async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: NetworkName, lowMemory: boolean) {
@@ -57,7 +59,7 @@ async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: Netw
   const start = performance.now();
   const graph = await readModelBytes(source, path);
   const external = externalDataOf(source, path);
-  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readModelBytes(source, file.path) })));
+  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readExternalData(source, file.path, rt.ortBuild === 'jspi') })));
   const readMs = performance.now() - start;
   const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, NETWORKS.textEncoder.output) : {};
   const session = await createComponentSession(rt, name, graph, extra, files);

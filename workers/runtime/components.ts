@@ -1,6 +1,6 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { ModelFileError } from '../../src/shared/errors.ts';
-import type { Backend } from '../../src/shared/backend.ts';
+import type { Backend, OrtBuild } from '../../src/shared/backend.ts';
 import type { UnetInChannels } from '../../src/shared/model.ts';
 import { NETWORK_NAMES, NETWORKS, networkOutputs, networkPath, type EncoderOutput, type NetworkName, type PerNetwork } from '../../src/shared/networks.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
@@ -16,18 +16,21 @@ type Session = OrtModule.InferenceSession;
 
 export interface RuntimeOptions {
   ort: Ort;
+  /** Which build `ort` is: only JSPI's reads external data given as a Blob in slices. */
+  ortBuild: OrtBuild;
   backend: Backend;
   device?: GPUDevice;
 }
 
 /**
  * An external-data file as ORT takes it: `name` relative to the graph's folder,
- * `data` its bytes. Not a Blob: ORT reads a Blob whole, which Chromium refuses
- * over 2 GiB (docs/real-size.md).
+ * `data` its bytes, or a Blob where the build reads one in slices (asyncify's
+ * reads it whole, which Chromium refuses over 2 GiB; docs/ort-web.md,
+ * "Loading weights").
  */
 export interface ExternalDataFile {
   name: string;
-  data: Uint8Array;
+  data: Uint8Array | Blob;
 }
 
 /**

@@ -62,6 +62,27 @@ describe('model store', () => {
     }
   });
 
+  it('checks every chunk of a file handed out as a Blob, naming the one the browser lost', async () => {
+    const { store } = fresh();
+    const data = bytes(3500);
+    await write(store, 'm', 'unet/model.onnx_data', data);
+    const original = Blob.prototype.arrayBuffer;
+    let reads = 0;
+    const read = vi.spyOn(Blob.prototype, 'arrayBuffer').mockImplementation(function (this: Blob) {
+      return ++reads === 3 ? Promise.reject(new DOMException('A requested file or directory could not be found', 'NotFoundError')) : original.call(this);
+    });
+    try {
+      await expect(store.readFileBlob('m', 'unet/model.onnx_data')).rejects.toMatchObject({
+        code: 'stored-file-read',
+        file: 'unet/model.onnx_data',
+        reason: 'chunk 3 of 4 could not be read (NotFoundError: A requested file or directory could not be found)',
+      });
+    } finally {
+      read.mockRestore();
+    }
+    expect(new Uint8Array(await (await store.readFileBlob('m', 'unet/model.onnx_data')).arrayBuffer())).toEqual(data);
+  });
+
   it('reads a file back whole where Blob streams cannot read into a given buffer', async () => {
     const { store } = fresh();
     const data = bytes(3500);

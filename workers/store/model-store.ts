@@ -73,9 +73,9 @@ export interface FileWriter {
 export interface ModelStore {
   /** Records of a model's files, complete or partial. */
   listFiles(modelId: string): Promise<FileRecord[]>;
-  /** A complete file as one Blob of its chunk Blobs, to read parts of it (a graph's header). */
+  /** A complete file as one Blob of its chunk Blobs, each checked readable: to read parts of it (a graph's header), and ORT's JSPI build's form of external data. */
   readFileBlob(modelId: string, path: string): Promise<Blob>;
-  /** A complete file as bytes in one buffer, the form ORT loads graphs and external data from. */
+  /** A complete file as bytes in one buffer, the form ORT loads graphs (and, in its asyncify build, external data) from. */
   readFileBytes(modelId: string, path: string): Promise<Uint8Array<ArrayBuffer>>;
   /** Resumes the partial download of the same file (same size and hash), or starts it over. */
   beginFile(modelId: string, file: FileSpec): Promise<FileWriter>;
@@ -118,8 +118,22 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
     return { file: { ...file, size: file.size }, blobs };
   }
 
+  /**
+   * One Blob of the file's chunks, each read a byte of first: ORT's JSPI
+   * build reads external data from it during a create, and a chunk the
+   * browser lost would then fail the create and, with it, every later one
+   * in the worker (docs/ort-web.md, "One queue for every call").
+   */
   async function readFileBlob(modelId: string, path: string): Promise<Blob> {
-    return new Blob((await chunkBlobs(modelId, path)).blobs);
+    const { file, blobs } = await chunkBlobs(modelId, path);
+    for (const [index, blob] of blobs.entries()) {
+      try {
+        await blob.slice(0, 1).arrayBuffer();
+      } catch (error) {
+        throw new StoredFileReadError(path, file.size, `chunk ${index + 1} of ${blobs.length} could not be read (${describe(error)})`);
+      }
+    }
+    return new Blob(blobs);
   }
 
   /**
