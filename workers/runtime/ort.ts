@@ -3,9 +3,9 @@
  * memory on release and throws instead of returning wrong data, and it also
  * runs the wasm EP, so one build serves both backends (docs/ort-web.md,
  * "Which bundle"). It comes as two builds: JSPI where the browser has it,
- * asyncify elsewhere (`ort-build.ts`). Both are imported statically: choosing
- * with a top-level `await import()` once hung model loading (docs/ort-web.md,
- * "Where a recovery's seconds go").
+ * asyncify elsewhere (`ort-build.ts`). Both are imported statically: a
+ * top-level `await` in this module once left model loading hanging
+ * (docs/ort-web.md, "Where a recovery's seconds go").
  */
 import * as asyncifyOrt from 'onnxruntime-web/webgpu';
 import asyncifyWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
