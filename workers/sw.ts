@@ -1,9 +1,10 @@
 /**
  * Hearth's service worker: precaches the app (shell, worker bundles, the ORT
- * build this browser runs, the built-in tiny model) so it opens and generates offline, and adds
- * the COOP/COEP headers static hosts cannot send. It never activates itself
- * over a running version: the page asks it to (SKIP_WAITING) and then reloads.
- * Downloaded model weights live in IndexedDB, not here.
+ * build this browser runs, the built-in tiny model) so it opens and generates
+ * offline, and adds the COOP/COEP headers static hosts cannot send. It never
+ * activates itself over a running version: the page asks it to
+ * (SKIP_WAITING) and then reloads. Downloaded model weights live in
+ * IndexedDB, not here.
  */
 /// <reference lib="webworker" />
 import { clientsClaim } from 'workbox-core';
