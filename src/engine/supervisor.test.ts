@@ -11,17 +11,21 @@ const job = { id: 'job', modelId: 'tiny', settings: { steps: 4, width: 64, heigh
 function supervise(faults: Fault[], memory: MemoryOptions = { lowMemory: false, residentModels: 1 }, firstStepMs = 200, loadMs = 0) {
   const workers = fakeWorkers(faults, loadMs);
   const events: SupervisorEvent[] = [];
+  const listeners: ((event: SupervisorEvent) => void)[] = [];
   const supervisor = new Supervisor({
     spawn: workers.spawn,
     backend: () => 'auto',
     memory: () => memory,
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      events.push(event);
+      for (const listener of listeners) listener(event);
+    },
     backoffMs: 1,
     firstStepMs,
     stallFloorMs: 100,
     loadFloorMs: 100,
   });
-  return { supervisor, workers, events };
+  return { supervisor, workers, events, onEvent: (listener: (event: SupervisorEvent) => void) => listeners.push(listener) };
 }
 
 describe('Supervisor', () => {
@@ -109,6 +113,22 @@ describe('Supervisor', () => {
     const failed = supervisor.prepare(source);
     await expect(failed).rejects.toBeInstanceOf(EngineFailedError);
     await expect(failed).rejects.toThrow(`(${REASONS.loadHung}). Choose the model again to retry.`);
+  });
+
+  it.each([
+    ['while the hung load waits', 'hang-load'],
+    ['during the back-off after it', 'recovering'],
+  ] as const)('loads only the model chosen %s, not the hung one again', async (_, when) => {
+    const { supervisor, workers, events, onEvent } = supervise(['hang-load']);
+    const other = fakeSource('other');
+    let chosen: Promise<unknown> | undefined;
+    const choose = () => (chosen ??= supervisor.prepare(other));
+    if (when === 'recovering') onEvent((event) => event.kind === 'recovering' && choose());
+    const first = supervisor.prepare(source);
+    if (when === 'hang-load') choose();
+    await Promise.all([first, chosen]);
+    expect(workers.loads.map((load) => load.modelId)).toEqual(['other']);
+    expect(events.filter((e) => e.kind === 'ready')).toMatchObject([{ modelId: 'other' }]);
   });
 
   it('runs a job whose model load hung in its first worker, from the first step', async () => {

@@ -92,6 +92,9 @@ export class Supervisor {
   #startup: StartupTimings = { workerStartMs: 0, loadMs: 0, readMs: 0 };
   /** The last `prepare()` in line, settled or not; the next one starts after it. */
   #preparing: Promise<unknown> = Promise.resolve();
+  /** How many `prepare()` calls began, and the newest one's promise. */
+  #prepareCalls = 0;
+  #newestPrepare: Promise<EngineInfo> | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#options = { maxRestarts: 3, backoffMs: 1000, firstStepMs: 120_000, stallFloorMs: 20_000, loadFloorMs: 60_000, previewEvery: () => DEFAULT_PREVIEW_EVERY, ...options };
@@ -106,12 +109,25 @@ export class Supervisor {
    * that dies, hangs or loses its device meanwhile is restarted with back-off,
    * as during a job; `EngineFailedError` after `maxRestarts` in a row.
    */
-  async prepare(source: ModelSource, onProgress: (progress: Progress) => void = () => {}): Promise<EngineInfo> {
+  prepare(source: ModelSource, onProgress: (progress: Progress) => void = () => {}): Promise<EngineInfo> {
+    const call = this.#prepareRetrying(source, onProgress, ++this.#prepareCalls);
+    this.#newestPrepare = call;
+    return call;
+  }
+
+  /**
+   * A retry is dropped once a later `prepare()` has begun, which then says
+   * what is wanted: retrying would load the earlier model over the later one
+   * (or beside it, as the restart freed the queue). The dropped call ends as
+   * the later one does.
+   */
+  async #prepareRetrying(source: ModelSource, onProgress: (progress: Progress) => void, call: number): Promise<EngineInfo> {
     for (let failures = 0; ; ) {
       try {
         return await this.#prepareOnce(source, onProgress);
       } catch (error) {
         await this.#afterDeath(error, ++failures, 'load');
+        if (call !== this.#prepareCalls) return this.#newestPrepare!;
       }
     }
   }

@@ -25,6 +25,7 @@ describe('status text', () => {
       'The engine stopped responding. Restarting the engine (attempt 2)…',
     );
     expect(supervisorNotice(recovered)).toBe('The GPU was reset by the browser. Reloaded in 1.5 s and resumed at step 3 of 8.');
+    expect(supervisorNotice({ ...recovered, resumedAtStep: 0 })).toBe('The GPU was reset by the browser. Reloaded in 1.5 s and started the job again from its first step.');
   });
 });
 

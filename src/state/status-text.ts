@@ -22,7 +22,9 @@ export function supervisorNotice(event: SupervisorEvent): string | undefined {
   if (event.kind === 'recovering') return `${event.reason} Restarting the engine (attempt ${event.attempt})…`;
   if (event.kind === 'recovered') {
     const seconds = (event.ms / 1000).toFixed(1);
-    return `${event.reason} Reloaded in ${seconds} s and resumed at step ${event.resumedAtStep} of ${event.steps}.`;
+    // A death before the first step left no checkpoint: the job runs from its start, which "resumed at step 0" hid.
+    const where = event.resumedAtStep === 0 ? 'started the job again from its first step' : `resumed at step ${event.resumedAtStep} of ${event.steps}`;
+    return `${event.reason} Reloaded in ${seconds} s and ${where}.`;
   }
   return undefined;
 }

@@ -130,7 +130,10 @@ class Studio {
     this.model = source;
     this.status = 'Loading model…';
     try {
-      this.engineInfo = await this.#supervisor.prepare(source, (progress) => models.recordLoad(progress));
+      const info = await this.#supervisor.prepare(source, (progress) => models.recordLoad(progress));
+      // A model chosen meanwhile is the one shown, remembered and configured; its own call says how it went.
+      if (this.model !== source) return;
+      this.engineInfo = info;
       this.status = 'Ready';
       this.error = undefined;
       void this.refreshMemory();
@@ -139,6 +142,7 @@ class Studio {
       // Jobs that waited for this model (downloaded again) can run now.
       void this.jobs.pump();
     } catch (error) {
+      if (this.model !== source) return;
       models.recordError(modelId, error);
       this.model = previous;
       await this.#prepare();
@@ -175,14 +179,17 @@ class Studio {
   }
 
   async #prepare(): Promise<void> {
-    if (!this.model) return;
+    const model = this.model;
+    if (!model) return;
     this.status = 'Loading model…';
     try {
-      this.engineInfo = await this.#supervisor.prepare(this.model, (progress) => models.recordLoad(progress));
+      const info = await this.#supervisor.prepare(model, (progress) => models.recordLoad(progress));
+      if (this.model !== model) return;
+      this.engineInfo = info;
       this.status = 'Ready';
       void this.refreshMemory();
     } catch (error) {
-      this.#fail(error);
+      if (this.model === model) this.#fail(error);
     }
   }
 
