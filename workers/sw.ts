@@ -1,6 +1,6 @@
 /**
  * Hearth's service worker: precaches the app (shell, worker bundles, the ORT
- * build this browser runs, the built-in tiny model) so it opens and generates
+ * builds this browser may run, the built-in tiny model) so it opens and generates
  * offline, and adds the COOP/COEP headers static hosts cannot send. It never
  * activates itself over a running version: the page asks it to
  * (SKIP_WAITING) and then reloads. Downloaded model weights live in
@@ -12,7 +12,7 @@ import { addPlugins, cleanupOutdatedCaches, precacheAndRoute, type PrecacheEntry
 import { registerRoute } from 'workbox-routing';
 import { addedOrigins } from '../src/shared/model-hosts.ts';
 import { workerPolicy } from '../src/shared/worker-policy.ts';
-import { isOrtBuildAsset, ortBuildFor } from './runtime/ort-build.ts';
+import { precachesOrtAsset } from './runtime/ort-build.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 
@@ -59,9 +59,7 @@ async function withHeaders(request: Request, response: Response): Promise<Respon
 
 addPlugins([{ handlerWillRespond: ({ request, response }) => withHeaders(request, response) }]);
 // Filled in at build time by workbox-build with each file's URL and revision; hashed assets carry none.
-// Of ORT's two builds only the one this browser runs is cached: the other is 17-27 MB no worker here will load.
-const unusedOrtBuild = ortBuildFor(WebAssembly) === 'jspi' ? 'asyncify' : 'jspi';
-precacheAndRoute(self.__WB_MANIFEST.filter((entry) => !isOrtBuildAsset(typeof entry === 'string' ? entry : entry.url, unusedOrtBuild)));
+precacheAndRoute(self.__WB_MANIFEST.filter((entry) => precachesOrtAsset(typeof entry === 'string' ? entry : entry.url, WebAssembly)));
 cleanupOutdatedCaches();
 // Pages and workers of our origin that are not precached still need the headers; everything else passes untouched.
 registerRoute(
