@@ -8,13 +8,14 @@ import { manifest } from '../scripts/tiny-model/configs.ts';
 import { externalize } from './external-data.ts';
 import { listFiles, startModelServer, type ModelServer } from './model-server.ts';
 import { chromiumProcesses } from './processes.ts';
-import { galleryImages, generate, saveQueuedJob } from './studio.ts';
+import { armLoadHang, galleryImages, generate, saveQueuedJob } from './studio.ts';
 import { formatBytes } from '../src/state/transfer.ts';
 
 const CHUNK = 64 * 1024;
 // The e2e build reads the store's chunk size from the URL, so the ~190 KB UNet data file spans 3 chunks.
 const APP = `/?chunkSize=${CHUNK}`;
 const DATA = 'unet/model.onnx_data';
+const BUILT_IN = 'Tiny test model';
 
 /** The variant-2 tiny model (other weights than the built-in one), its UNet weights in external data. */
 function tinyFiles(): Map<string, Uint8Array> {
@@ -115,7 +116,7 @@ test('a model only the test server has: progress to the total, cached after a re
   await context.setOffline(false);
 
   await page.getByRole('button', { name: 'Models', exact: true }).click();
-  await use(page, 'Tiny test model');
+  await use(page, BUILT_IN);
   const before = await usage(page);
   await card(page, name).getByRole('button', { name: `Delete ${name}` }).click();
   await expect(state(page, name)).toHaveText('not cached');
@@ -186,6 +187,26 @@ test('a connection dropped mid-file resumes from the last whole chunk; the hash 
   await expect(card(page, name).getByTestId('evicted')).toContainText(DATA);
 });
 
+test('a model chosen while the load of another hangs is the one loaded, and is still chosen after a reload', async ({ page }) => {
+  const hung = serveModel('tiny-hung');
+  await openModels(page);
+  await addByUrl(page, server.manifestUrl('tiny-hung'));
+  await download(page, hung);
+  await expect(state(page, hung)).toHaveText('cached on this device');
+  await armLoadHang(page);
+  await card(page, hung).getByRole('button', { name: `Use ${hung}`, exact: true }).click();
+  await expect(page.getByTestId('engine-state')).toHaveText('Loading model…');
+  await use(page, BUILT_IN);
+  await expect(page.getByTestId('notice').last()).toContainText('The engine stopped responding while loading the model.');
+  // Long enough for the hung load's retry, a second after the restart, to have run.
+  await page.getByRole('button', { name: 'Studio', exact: true }).click();
+  await generate(page, { prompt: 'a photo of a cat', seed: 5, width: 64, height: 64, steps: 2 });
+  await expect(page.getByTestId('model')).toContainText(BUILT_IN);
+  await openModels(page, true);
+  await expect(page.getByTestId('model')).toContainText(BUILT_IN);
+  await expect(card(page, BUILT_IN).getByRole('button', { name: `Use ${BUILT_IN}`, exact: true })).toBeDisabled();
+});
+
 test('a corrupt file is refused naming it; nothing is loaded and other models stay intact', async ({ page }) => {
   const good = serveModel('tiny-good');
   const bad = serveModel('tiny-corrupt');
@@ -202,7 +223,7 @@ test('a corrupt file is refused naming it; nothing is loaded and other models st
   await expect(error).toContainText(`${DATA} is corrupt: expected sha256`);
   await expect(state(page, bad)).not.toHaveText('cached on this device');
   await expect(card(page, bad).getByRole('button', { name: `Use ${bad}` })).toHaveCount(0);
-  await expect(page.getByTestId('model')).toContainText('Tiny test model');
+  await expect(page.getByTestId('model')).toContainText(BUILT_IN);
   await card(page, good).getByRole('button', { name: `Verify ${good}` }).click();
   await expect(card(page, good).getByTestId('verified')).toBeVisible();
 });
