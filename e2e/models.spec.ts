@@ -68,6 +68,13 @@ async function addByUrl(page: Page, url: string): Promise<void> {
   await page.getByRole('button', { name: 'Add by URL' }).click();
 }
 
+/** Adds the served model `id` by its manifest URL and downloads it until it is cached. */
+async function addAndCache(page: Page, id: string, name: string): Promise<void> {
+  await addByUrl(page, server.manifestUrl(id));
+  await download(page, name);
+  await expect(state(page, name)).toHaveText('cached on this device');
+}
+
 async function download(page: Page, name: string): Promise<void> {
   await card(page, name).getByRole('button', { name: new RegExp(`^(Download|Resume) ${name}$`) }).click();
 }
@@ -142,9 +149,7 @@ test('a model whose UNet export fixes the text at 77 tokens: the form says so an
   const { graph, data } = externalize(tinyModelFiles(2, { fixedTextLength: 77 }).get('unet/model.onnx')!, 'model.onnx_data');
   const name = serveModel('tiny-fixed-77', { replace: { 'unet/model.onnx': graph, [DATA]: data } });
   await openModels(page);
-  await addByUrl(page, server.manifestUrl('tiny-fixed-77'));
-  await download(page, name);
-  await expect(state(page, name)).toHaveText('cached on this device');
+  await addAndCache(page, 'tiny-fixed-77', name);
   await use(page, name);
   await page.getByRole('button', { name: 'Studio', exact: true }).click();
   await expect(page.getByText('takes exactly 77 text tokens')).toBeVisible();
@@ -159,9 +164,7 @@ test('a connection dropped mid-file resumes from the last whole chunk; the hash 
   const name = serveModel('tiny-drop');
   server.fault(`/m/tiny-drop/${DATA}`, { dropAfter: 150_000 });
   await openModels(page);
-  await addByUrl(page, server.manifestUrl('tiny-drop'));
-  await download(page, name);
-  await expect(state(page, name)).toHaveText('cached on this device');
+  await addAndCache(page, 'tiny-drop', name);
   const ranges = fileRequests(`/m/tiny-drop/${DATA}`).map((request) => request.range);
   expect(ranges, 'the retry asks for the bytes after the 2 stored chunks').toEqual([null, `bytes=${2 * CHUNK}-`]);
 
@@ -190,9 +193,7 @@ test('a connection dropped mid-file resumes from the last whole chunk; the hash 
 test('a model chosen while the load of another hangs is the one loaded, and is still chosen after a reload', async ({ page }) => {
   const hung = serveModel('tiny-hung');
   await openModels(page);
-  await addByUrl(page, server.manifestUrl('tiny-hung'));
-  await download(page, hung);
-  await expect(state(page, hung)).toHaveText('cached on this device');
+  await addAndCache(page, 'tiny-hung', hung);
   await armLoadHang(page);
   await card(page, hung).getByRole('button', { name: `Use ${hung}`, exact: true }).click();
   await expect(page.getByTestId('engine-state')).toHaveText('Loading model…');
@@ -212,9 +213,7 @@ test('a corrupt file is refused naming it; nothing is loaded and other models st
   const bad = serveModel('tiny-corrupt');
   server.fault(`/m/tiny-corrupt/${DATA}`, { corrupt: true });
   await openModels(page);
-  await addByUrl(page, server.manifestUrl('tiny-good'));
-  await download(page, good);
-  await expect(state(page, good)).toHaveText('cached on this device');
+  await addAndCache(page, 'tiny-good', good);
 
   await addByUrl(page, server.manifestUrl('tiny-corrupt'));
   await download(page, bad);
@@ -364,9 +363,7 @@ test('a folder picked from disk is imported with the network off and loads', asy
 test('bad input gets a named error with the file and the reason; nothing cached is lost', async ({ page }) => {
   const kept = serveModel('tiny-kept');
   await openModels(page);
-  await addByUrl(page, server.manifestUrl('tiny-kept'));
-  await download(page, kept);
-  await expect(state(page, kept)).toHaveText('cached on this device');
+  await addAndCache(page, 'tiny-kept', kept);
 
   const addError = page.getByRole('region', { name: 'Add your own model' }).getByRole('alert');
   server.route('/bad/500/hearth-model.json', 500);
