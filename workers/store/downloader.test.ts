@@ -26,8 +26,11 @@ interface Faults {
   ignoreRange?: boolean;
 }
 
-/** A fake `fetch` serving files from memory in 300-byte pieces, with `Range` and injected faults. */
-function serve(files: Record<string, Uint8Array>, faults: Record<string, Faults> = {}) {
+/**
+ * A fake `fetch` serving files from memory in 300-byte pieces, with `Range` and injected faults. Its bodies are
+ * byte streams, as Chromium's are, unless `byteStreams` is false (a browser whose bodies have no BYOB reader).
+ */
+function serve(files: Record<string, Uint8Array>, faults: Record<string, Faults> = {}, { byteStreams = true } = {}) {
   const requests: { path: string; range: string | null }[] = [];
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const path = new URL(String(input)).pathname.slice('/m/'.length);
@@ -39,19 +42,24 @@ function serve(files: Record<string, Uint8Array>, faults: Record<string, Faults>
     const served = fault.corrupt ? data.map((byte, i) => (i === 1500 ? byte ^ 1 : byte)) : data;
     const start = range && !fault.ignoreRange ? Number(/^bytes=(\d+)-$/.exec(range)?.[1]) : 0;
     const headers = start ? { 'Content-Range': `bytes ${start}-${data.length - 1}/${data.length}` } : undefined;
-    const body = pieces(served.subarray(start), fault.drops?.shift(), init?.signal ?? undefined);
+    const body = pieces(served.subarray(start), fault.drops?.shift(), init?.signal ?? undefined, byteStreams);
     return new Response(body, { status: start ? 206 : 200, headers });
   };
   return { fetch, requests };
 }
 
-function pieces(data: Uint8Array, dropAfter = Infinity, signal?: AbortSignal): ReadableStream<Uint8Array> {
+function pieces(data: Uint8Array, dropAfter = Infinity, signal?: AbortSignal, byteStream = true): ReadableStream<Uint8Array> {
   let sent = 0;
   return new ReadableStream({
-    pull(controller) {
+    type: byteStream ? 'bytes' : undefined,
+    pull(controller: ReadableStreamDefaultController<Uint8Array> | ReadableByteStreamController) {
       if (signal?.aborted) return controller.error(signal.reason);
       if (sent >= dropAfter) return controller.error(new TypeError('network connection lost'));
-      if (sent >= data.length) return controller.close();
+      if (sent >= data.length) {
+        controller.close();
+        // A read into a buffer still waits after close until told it got nothing.
+        return (controller as ReadableByteStreamController).byobRequest?.respond(0);
+      }
       const end = Math.min(sent + 300, data.length, dropAfter);
       controller.enqueue(data.slice(sent, end));
       sent = end;
@@ -75,10 +83,13 @@ const source = (id: string, files: ModelFile[]): RemoteModel => ({
 const roomy = async () => ({ quota: 1e9, usage: 0 });
 
 describe('downloadFile', () => {
-  it('streams a file of several chunks, verifies it and reads back the same bytes', async () => {
+  it.each([
+    ['into the chunk (BYOB)', true],
+    ['as it comes, copied (a body with no BYOB reader)', false],
+  ])('streams a file of several chunks read %s, verifies it and reads back the same bytes', async (_, byteStreams) => {
     const data = bytes(3500);
     const { store } = fresh();
-    const server = serve({ 'unet.bin': data });
+    const server = serve({ 'unet.bin': data }, {}, { byteStreams });
     const seen: number[] = [];
     await downloadFile(`${BASE}unet.bin`, 'm', fileOf('unet.bin', data), store, {
       fetch: server.fetch,

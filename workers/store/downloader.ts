@@ -175,27 +175,42 @@ async function transfer(
   await storeBody(response.body, path, writer, report);
 }
 
-/** Hands the body to the writer piece by piece, as it arrives, so hashing keeps pace with the network. */
+/**
+ * Hands the body to the writer piece by piece, as it arrives, so hashing
+ * keeps pace with the network. A BYOB reader reads straight into the chunk
+ * being filled; a body that has none (a browser whose fetch bodies are not
+ * byte streams) is read as it comes and copied.
+ */
 async function storeBody(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
   path: string,
   writer: FileWriter,
   report: (position: number) => void,
 ): Promise<void> {
-  const reader = body.getReader();
+  const byob = byobReader(body);
+  const plain = byob ? undefined : body.getReader();
+  const next = async (): Promise<boolean> => {
+    const { done, value } = await (byob ? byob.read(writer.space()) : plain!.read()).catch((error: unknown) => {
+      throw new DownloadError(path, reason(error));
+    });
+    // A BYOB read ends with an empty view of the buffer it took: the writer needs it back.
+    if (value) await (byob ? writer.wrote(value) : writer.write(value));
+    return !done;
+  };
   try {
-    for (;;) {
-      const { done, value } = await reader.read().catch((error: unknown) => {
-        throw new DownloadError(path, reason(error));
-      });
-      if (done) break;
-      await writer.write(value);
-      report(writer.received);
-    }
+    while (await next()) report(writer.received);
   } catch (error) {
     // The body may already have failed; cancelling it then rejects as well.
-    await reader.cancel().catch(() => undefined);
+    await (byob ?? plain!).cancel().catch(() => undefined);
     throw error;
+  }
+}
+
+function byobReader(body: ReadableStream<Uint8Array<ArrayBuffer>>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: 'byob' });
+  } catch {
+    return undefined;
   }
 }
 

@@ -50,18 +50,25 @@ export interface FileWriter {
   readonly chunkSize: number;
   /** Bytes stored, a whole number of chunks: where a download goes on. */
   readonly offset: number;
-  /** Bytes taken by `write` so far, stored or not yet. */
+  /** Bytes taken by `write` and `wrote` so far, stored or not yet. */
   readonly received: number;
   /**
-   * Takes the file's next bytes: hashes them at once and stores each whole
-   * chunk while the caller fills the next, so fetching, hashing and
-   * IndexedDB's writing overlap. Resolves when it can take more: at most one
-   * chunk is being stored and one filling. It keeps `bytes` until they are
-   * stored, so the caller must not reuse their buffer. A store that failed
-   * rejects the next call that waits for it (`write` at a chunk's end,
-   * `rewind`, `finish`).
+   * Takes the file's next bytes: copies them into the chunk being filled and
+   * hashes them at once, and stores each whole chunk while the caller fills
+   * the next, so fetching, hashing and IndexedDB's writing overlap. Resolves
+   * when it can take more: at most one chunk is being stored and one filling.
+   * A store that failed rejects the next call that waits for it (`write` or
+   * `wrote` at a chunk's end, `rewind`, `finish`).
    */
   write(bytes: Uint8Array<ArrayBuffer>): Promise<void>;
+  /**
+   * Where the next bytes go, for a BYOB reader to read into: a view of the
+   * chunk being filled, so no byte needs a buffer of its own. The read
+   * transfers it; hand what it returns to `wrote`, even an empty view.
+   */
+  space(): Uint8Array<ArrayBuffer>;
+  /** Takes the bytes a read put into `space()`, as `write` takes bytes. */
+  wrote(view: Uint8Array<ArrayBuffer>): Promise<void>;
   /** Waits for the chunk being stored, then drops the bytes taken after `offset`, so the file goes on from there. */
   rewind(): Promise<void>;
   /** Drops what was stored and starts the file over at offset 0. */
@@ -190,8 +197,11 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
     const key = [file.modelId, file.path];
     // The hash state after the stored chunks: where `rewind` goes back to.
     let storedState = hash.save();
-    // The chunk being filled; made by its first bytes, so a writer left after its last chunk holds none.
-    let filling: ChunkBlob | undefined;
+    // Two chunk buffers in turn, made once per file: one fills while the other's Blob is made and stored. A
+    // fresh buffer for every piece cost the store worker more CPU than hashing (docs/storage.md, "Reading the
+    // body into the chunk").
+    const buffers: (ArrayBuffer | undefined)[] = [];
+    let slot = 0;
     let filled = 0;
     let received = file.bytesWritten;
     let storing: Promise<void> = Promise.resolve();
@@ -218,24 +228,47 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
       storedState = state;
     }
 
-    /** Starts storing the filled chunk once the one before is in; its failure waits in `storing`. */
+    /** Bytes of the chunk being filled: a whole chunk, or the rest of a file of known size. */
+    function chunkLength(): number {
+      const start = received - filled;
+      return file.size === undefined ? file.chunkSize : Math.min(file.chunkSize, file.size - start);
+    }
+
+    /** The buffer being filled, made at its first use. */
+    const buffer = () => (buffers[slot] ??= new ArrayBuffer(file.size === undefined ? file.chunkSize : Math.min(file.chunkSize, Math.max(file.size, 1))));
+
+    /** Drops the bytes taken since the last whole chunk; a read that failed kept the buffer it was given, so that is made again. */
+    function dropFilled(): void {
+      filled = 0;
+      if (buffers[slot]?.byteLength === 0) buffers[slot] = undefined;
+    }
+
+    async function took(bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+      hash.update(bytes);
+      filled += bytes.length;
+      received += bytes.length;
+      if (filled === chunkLength()) await storeFilled();
+    }
+
+    const tooLong = (length: number) => file.size !== undefined && received + length > file.size;
+
+    /**
+     * Starts storing the filled chunk once the one before is in; its failure
+     * waits in `storing`. The one before is the other buffer's, so once it is
+     * stored that buffer is free to fill.
+     */
     async function storeFilled(): Promise<void> {
-      const chunk = filling!.close();
+      const chunk = chunkBlob(new Uint8Array(buffers[slot]!, 0, filled));
+      // A refused Blob fails the store that awaits it; this only keeps it from counting as unhandled meanwhile.
+      chunk.catch(() => undefined);
       const length = filled;
       const state = hash.save();
-      filling = undefined;
+      slot = 1 - slot;
       filled = 0;
       await settle();
       storing = store(chunk, length, state);
       // Handled where it is awaited; this only keeps it from counting as unhandled meanwhile.
       storing.catch(() => undefined);
-    }
-
-    /** Drops the bytes taken since the last whole chunk. */
-    function dropFilling(): void {
-      filling?.drop();
-      filling = undefined;
-      filled = 0;
     }
 
     return {
@@ -247,21 +280,26 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
         return received;
       },
       async write(bytes) {
-        if (file.size !== undefined && received + bytes.length > file.size) {
-          throw await fail(`${file.size} bytes`, `at least ${received + bytes.length} bytes`);
-        }
+        if (tooLong(bytes.length)) throw await fail(`${file.size} bytes`, `at least ${received + bytes.length} bytes`);
         for (let piece = bytes; piece.length > 0; ) {
-          const part = piece.subarray(0, file.chunkSize - filled);
-          hash.update(part);
-          (filling ??= chunkBlob()).add(part);
-          filled += part.length;
-          received += part.length;
+          const part = piece.subarray(0, chunkLength() - filled);
+          const target = new Uint8Array(buffer(), filled, part.length);
+          target.set(part);
           piece = piece.subarray(part.length);
-          if (filled === file.chunkSize) await storeFilled();
+          await took(target);
         }
       },
+      space() {
+        // A file of known size that is all here still gets a byte of room, so a longer body shows.
+        return new Uint8Array(buffer(), filled, Math.max(chunkLength() - filled, 1));
+      },
+      async wrote(view) {
+        buffers[slot] = view.buffer;
+        if (tooLong(view.length)) throw await fail(`${file.size} bytes`, `at least ${received + view.length} bytes`);
+        if (view.length > 0) await took(view);
+      },
       async rewind() {
-        dropFilling();
+        dropFilled();
         try {
           await settle();
         } finally {
@@ -271,7 +309,7 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
       },
       async restart() {
         await settle().catch(() => undefined);
-        dropFilling();
+        dropFilled();
         received = 0;
         file = { ...file, chunks: 0, bytesWritten: 0, complete: false, hashState: undefined };
         storedState = hash.init().save();
@@ -392,32 +430,23 @@ export class ChunkRefusedError extends Error {
 export const isStorageRefusal = (error: unknown): boolean =>
   (error instanceof DOMException && error.name === 'QuotaExceededError') || error instanceof ChunkRefusedError;
 
-interface ChunkBlob {
-  add(bytes: Uint8Array<ArrayBuffer>): void;
-  close(): Promise<Blob>;
-  drop(): void;
-}
-
 /**
- * A chunk's Blob, built while its bytes arrive: `Response.blob()` of a stream
- * the writer feeds, so the browser takes the bytes piece by piece. `new
- * Blob(parts)` at a chunk's end copied 64 MiB in one 200-350 ms task that
- * stalled the download's reads, and cost the browser's IO thread twice the
- * CPU (docs/storage.md, "Building each chunk's Blob from a stream").
+ * A chunk's Blob, made from its filled buffer by `Response.blob()` of a stream
+ * of that one view, which the browser reads in pieces between other tasks:
+ * `new Blob([bytes])` copied 64 MiB in one 200-350 ms task that stalled the
+ * download's reads (docs/storage.md, "Building each chunk's Blob from a
+ * stream"). The Blob is whole only once every byte was read, so the buffer is
+ * free again when it resolves.
  */
-function chunkBlob(): ChunkBlob {
-  let controller!: ReadableStreamDefaultController<Uint8Array<ArrayBuffer>>;
-  const blob = new Response(new ReadableStream({ start: (c) => void (controller = c) })).blob();
-  // A dropped chunk's Blob rejects unawaited; a closed one's failure reaches whoever stores it.
-  blob.catch(() => undefined);
-  return {
-    add: (bytes) => controller.enqueue(bytes),
-    close() {
-      controller.close();
-      return blob;
-    },
-    drop: () => controller.error(new Error('the chunk was dropped')),
-  };
+function chunkBlob(bytes: Uint8Array<ArrayBuffer>): Promise<Blob> {
+  return new Response(
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    }),
+  ).blob();
 }
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
