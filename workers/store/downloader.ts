@@ -10,6 +10,7 @@ import type { ModelManifest } from '../../src/shared/model.ts';
 import { reportedRoom } from '../../src/shared/storage-estimate.ts';
 import type { DownloadProgress } from '../../src/shared/store-protocol.ts';
 import { isStorageRefusal, type FileSpec, type FileWriter, type ModelStore } from './model-store.ts';
+import { writeStream } from './write-stream.ts';
 
 export type { DownloadProgress };
 
@@ -172,46 +173,8 @@ async function transfer(
       throw new DownloadError(path, `asked for bytes from ${start}, got "${contentRange}"`, response.status);
     }
   }
-  await storeBody(response.body, path, writer, report);
-}
-
-/**
- * Hands the body to the writer piece by piece, as it arrives, so hashing
- * keeps pace with the network. A BYOB reader reads straight into the chunk
- * being filled; a body that has none (a browser whose fetch bodies are not
- * byte streams) is read as it comes and copied.
- */
-async function storeBody(
-  body: ReadableStream<Uint8Array<ArrayBuffer>>,
-  path: string,
-  writer: FileWriter,
-  report: (position: number) => void,
-): Promise<void> {
-  const byob = byobReader(body);
-  const plain = byob ? undefined : body.getReader();
-  const next = async (): Promise<boolean> => {
-    const { done, value } = await (byob ? byob.read(writer.space()) : plain!.read()).catch((error: unknown) => {
-      throw new DownloadError(path, reason(error));
-    });
-    // A BYOB read ends with an empty view of the buffer it took: the writer needs it back.
-    if (value) await (byob ? writer.wrote(value) : writer.write(value));
-    return !done;
-  };
-  try {
-    while (await next()) report(writer.received);
-  } catch (error) {
-    // The body may already have failed; cancelling it then rejects as well.
-    await (byob ?? plain!).cancel().catch(() => undefined);
-    throw error;
-  }
-}
-
-function byobReader(body: ReadableStream<Uint8Array<ArrayBuffer>>): ReadableStreamBYOBReader | undefined {
-  try {
-    return body.getReader({ mode: 'byob' });
-  } catch {
-    return undefined;
-  }
+  // Pieces are hashed as they arrive, so hashing keeps pace with the network.
+  await writeStream(writer, response.body, { onRead: () => report(writer.received), readError: (error) => new DownloadError(path, reason(error)) });
 }
 
 /** No answer, a timeout, throttling or a server-side failure may pass; anything else will not. */

@@ -21,6 +21,7 @@ import type { PickedFile } from '../../src/shared/store-protocol.ts';
 import { ensureRoom, storageRefused } from './downloader.ts';
 import { isStorageRefusal, type FileSpec, type ModelStore } from './model-store.ts';
 import { blobSource, relativeLocation, scanOnnx } from './onnx-scan.ts';
+import { writeStream } from './write-stream.ts';
 
 const MANIFEST = 'hearth-model.json';
 
@@ -72,9 +73,7 @@ async function plan(folder: string, picked: Map<string, File>): Promise<{ manife
 async function storeFile(store: ModelStore, modelId: string, spec: FileSpec, file: File): Promise<void> {
   const writer = await store.beginFile(modelId, spec);
   try {
-    for (let offset = writer.offset; offset < file.size; offset += writer.chunkSize) {
-      await writer.write(new Uint8Array(await file.slice(offset, offset + writer.chunkSize).arrayBuffer()));
-    }
+    await writeStream(writer, file.slice(writer.offset).stream());
     await writer.finish();
   } catch (error) {
     // The chunk still being stored lands first, so removing what the import stored removes it too.
