@@ -164,13 +164,22 @@ async function provesFp32(arch: 'sd-turbo' | 'lcm', benchmarks: boolean): Promis
   await ready();
   await chooseBackend('WebGPU');
 
-  // The disk's floor first, before the store holds 5 GB: as many 64 MiB chunks as the model has, up to 1 GiB.
-  const rawWrite = await rawIdbWriteBytesPerSecond(page, Math.min(16, Math.ceil(total / 2 ** 26)));
+  // The disk's floor first, before the store holds the model: as many 64 MiB chunks as the model has. A 1 GiB
+  // write stays in the page cache, which 5 GB does not (docs/storage.md, "The raw write at real size").
+  const rawChunks = Math.ceil(total / 2 ** 26);
+  const rawWrite = await rawIdbWriteBytesPerSecond(page, rawChunks);
   const downloadSeconds = await addAndDownload(manifest);
   step(`${arch}: downloaded ${mb(total)} MB in ${downloadSeconds} s`);
   const rawFetch = await rawFetchBytesPerSecond(page, manifest.files.map((file) => new URL(file.path, server.manifestUrl(manifest.id)).href));
   const store = total / downloadSeconds;
-  const downloadConditions = { ...conditions, storeMBps: mb(store), rawIdbWriteMBps: mb(rawWrite), rawFetchMBps: mb(rawFetch), server: 'local Node http, same machine' };
+  const downloadConditions = {
+    ...conditions,
+    storeMBps: mb(store),
+    rawIdbWriteMBps: mb(rawWrite),
+    rawIdbWriteMB: mb(rawChunks * 2 ** 26),
+    rawFetchMBps: mb(rawFetch),
+    server: 'local Node http, same machine',
+  };
   recordMetric({ name: `download-to-store throughput / raw IndexedDB write throughput (${arch})`, value: store / rawWrite, unit: 'x', target: '>= 0.8', met: store / rawWrite >= 0.8, conditions: downloadConditions });
   recordMetric({ name: `download-to-store throughput / raw fetch throughput (${arch})`, value: store / rawFetch, unit: 'x', target: 'report', met: true, conditions: downloadConditions });
 
