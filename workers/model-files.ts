@@ -27,17 +27,17 @@ function listed(source: ModelSource, path: string): boolean {
 }
 
 /** One file as bytes: ORT takes graphs and external data this way (docs/real-size.md). */
-export async function readModelBytes(source: ModelSource, path: string): Promise<Uint8Array<ArrayBuffer>> {
+async function readModelBytes(source: ModelSource, path: string): Promise<Uint8Array<ArrayBuffer>> {
   if (source.kind === 'store') return modelStore().readFileBytes(source.modelId, path);
   return new Uint8Array(await (await fetchFile(source.baseUrl, path)).arrayBuffer());
 }
 
 /**
- * An external-data file: from the store as one Blob of its chunks where ORT
- * reads Blobs in slices (`asBlob`), so the file is never whole in memory;
- * otherwise as bytes.
+ * A file that holds weights (a graph with its weights inside, or external
+ * data): from the store as one Blob of its chunks where ORT reads Blobs in
+ * slices (`asBlob`), so the file is never whole in memory; otherwise as bytes.
  */
-export async function readExternalData(source: ModelSource, path: string, asBlob: boolean): Promise<Uint8Array | Blob> {
+export async function readWeightsFile(source: ModelSource, path: string, asBlob: boolean): Promise<Uint8Array | Blob> {
   return source.kind === 'store' && asBlob ? modelStore().readFileBlob(source.modelId, path) : readModelBytes(source, path);
 }
 

@@ -8,7 +8,7 @@ import { parsePythonJson } from '../src/shared/json-check.ts';
 import type { ModelSource } from '../src/shared/model.ts';
 import { modelNetworks, NETWORKS, networkPath, perNetwork, type NetworkName } from '../src/shared/networks.ts';
 import type { Progress } from '../src/shared/progress.ts';
-import { externalDataOf, readExternalData, readModelBytes, readPreviewDecoder, readText } from './model-files.ts';
+import { externalDataOf, readPreviewDecoder, readText, readWeightsFile } from './model-files.ts';
 import { loadTokenizer } from './model-tokenizer.ts';
 import { chunkLimit } from './pipeline/prompt-chunks.ts';
 import { parseSchedulerConfig } from './pipeline/schedulers/index.ts';
@@ -50,20 +50,22 @@ export interface LoadedModel extends DiffusionModel {
  * Creates one component's session. The graph's and the external data's bytes
  * live only in this call, so they are collectable as soon as ORT has
  * copied them: ORT keeps no reference (docs/ort-web.md, "Loading weights").
- * ORT's JSPI build takes stored external data as a Blob and reads it one
- * weight at a time, so the UNet's 3.46 GB never sit in memory at once.
+ * ORT's JSPI build takes stored weights as a Blob and reads them one at a
+ * time, so the UNet's 3.46 GB of external data and the text encoder's 1.36 GB
+ * graph never sit in memory at once.
  * Text embeddings stay on the GPU only while the text encoder stays alive.
  */
 async function loadComponent(rt: RuntimeOptions, source: ModelSource, name: NetworkName, lowMemory: boolean) {
   const path = networkPath(name);
   const start = performance.now();
-  const graph = await readModelBytes(source, path);
+  const asBlob = rt.ortBuild === 'jspi';
+  const graph = await readWeightsFile(source, path, asBlob);
   const external = externalDataOf(source, path);
-  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readExternalData(source, file.path, rt.ortBuild === 'jspi') })));
+  const files = await Promise.all(external.map(async (file) => ({ name: file.name, data: await readWeightsFile(source, file.path, asBlob) })));
   const readMs = performance.now() - start;
   const extra = name === 'textEncoder' && !lowMemory ? keepOnGpu(rt, NETWORKS.textEncoder.output) : {};
   const session = await createComponentSession(rt, name, graph, extra, files);
-  return { session, readMs, bytes: graph.length + external.reduce((sum, file) => sum + file.size, 0), ms: performance.now() - start };
+  return { session, readMs, bytes: (graph instanceof Blob ? graph.size : graph.length) + external.reduce((sum, file) => sum + file.size, 0), ms: performance.now() - start };
 }
 
 /**

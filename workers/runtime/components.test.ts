@@ -8,6 +8,8 @@ import { createComponentSession, describeUnet, type RuntimeOptions } from './com
 ort.env.wasm.numThreads = 1;
 const runtime = { ort, backend: 'wasm' } as unknown as RuntimeOptions;
 const files = tinyModelFiles();
+// A stored file as the store hands it over.
+const stored = (bytes: Uint8Array) => new Blob([Uint8Array.from(bytes)]);
 
 async function failure(promise: Promise<unknown>): Promise<ModelFileError> {
   const error = await promise.then(
@@ -23,6 +25,21 @@ describe('createComponentSession', () => {
     const session = await createComponentSession(runtime, 'unet', files.get('unet/model.onnx')!);
     expect(session.inputNames).toEqual(['sample', 'timestep', 'encoder_hidden_states']);
     await session.release();
+  });
+
+  it('creates the same session from a stored graph given as a Blob, weights inside and external alike', async () => {
+    const ids = new ort.Tensor('int32', Int32Array.from({ length: 77 }, (_, i) => (i * 11) % 900), [1, 77]);
+    const embeddings = async (session: ort.InferenceSession) => {
+      const result = await session.run({ input_ids: ids });
+      await session.release();
+      return Array.from(result[session.outputNames[0]].data as Float32Array);
+    };
+    const graph = files.get('text_encoder/model.onnx')!;
+    const fromBytes = await embeddings(await createComponentSession(runtime, 'textEncoder', graph));
+    expect(fromBytes.length).toBeGreaterThan(0);
+    expect(await embeddings(await createComponentSession(runtime, 'textEncoder', stored(graph)))).toEqual(fromBytes);
+    const { graph: outside, data } = externalize(graph, 'model.onnx_data');
+    expect(await embeddings(await createComponentSession(runtime, 'textEncoder', stored(outside), {}, [{ name: 'model.onnx_data', data: stored(data) }]))).toEqual(fromBytes);
   });
 
   it('names the file when it is not ONNX', async () => {

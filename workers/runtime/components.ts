@@ -4,12 +4,13 @@ import type { Backend, OrtBuild } from '../../src/shared/backend.ts';
 import type { UnetInChannels } from '../../src/shared/model.ts';
 import { NETWORK_NAMES, NETWORKS, networkOutputs, networkPath, type EncoderOutput, type NetworkName, type PerNetwork } from '../../src/shared/networks.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
-import { bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
+import { blobSource, bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
 import { EMBEDDED_WEIGHTS, moveEmbeddedWeights } from './embedded-weights.ts';
 import { ortAssets, runtimeStartError } from './runtime-start.ts';
 import { createSerialQueue, ortQueue } from './serial.ts';
 import { sessionOptions } from './session-options.ts';
+import { paceUploads, weightsBlob } from './weights-blob.ts';
 
 type Ort = typeof OrtModule;
 type Session = OrtModule.InferenceSession;
@@ -49,6 +50,15 @@ async function externalDataOption(path: string, bytes: Uint8Array, files: readon
   });
 }
 
+/**
+ * A file whose weights ORT reads from a Blob goes to it as a `weightsBlob`,
+ * its uploads paced on WebGPU; one session's files share the pace.
+ */
+function paced(runtime: RuntimeOptions): (file: ExternalDataFile) => ExternalDataFile {
+  const beforeWeight = runtime.device && paceUploads(runtime.device);
+  return ({ name, data }) => ({ name, data: data instanceof Blob ? weightsBlob(data, beforeWeight) : data });
+}
+
 /** A graph the pipeline runs: where it lives and the inputs and output the pipeline uses. */
 export interface SessionSpec {
   path: string;
@@ -62,30 +72,32 @@ export interface SessionSpec {
 export const createComponentSession = (
   runtime: RuntimeOptions,
   name: NetworkName,
-  bytes: Uint8Array,
+  bytes: Uint8Array | Blob,
   extra: OrtModule.InferenceSession.SessionOptions = {},
   externalFiles: readonly ExternalDataFile[] = [],
 ): Promise<Session> => createSession(runtime, { ...NETWORKS[name], path: networkPath(name) }, bytes, extra, externalFiles);
 
 /**
- * Creates one session from the graph's bytes and its external data, and checks
- * it has what the pipeline feeds and reads. The create runs in `ortQueue`.
+ * Creates one session from the graph (bytes, or a Blob where the build reads
+ * its weights from one) and its external data, and checks it has what the
+ * pipeline feeds and reads. The create runs in `ortQueue`.
  */
 export async function createSession(
   runtime: RuntimeOptions,
   spec: SessionSpec,
-  bytes: Uint8Array,
+  file: Uint8Array | Blob,
   extra: OrtModule.InferenceSession.SessionOptions = {},
   externalFiles: readonly ExternalDataFile[] = [],
 ): Promise<Session> {
   const { path } = spec;
-  const graph = await moveEmbeddedWeights(bytes);
-  const files = graph ? [...externalFiles, { name: EMBEDDED_WEIGHTS, data: bytes }] : externalFiles;
-  const externalData = await externalDataOption(path, graph ?? bytes, files);
+  const moved = await moveEmbeddedWeights(file instanceof Blob ? blobSource(file) : bytesSource(file));
+  const graph = moved ?? (file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file);
+  const files = moved ? [...externalFiles, { name: EMBEDDED_WEIGHTS, data: file }] : externalFiles;
+  const externalData = await externalDataOption(path, graph, files.map(paced(runtime)));
   let session: Session;
   try {
     session = await ortQueue(() =>
-      runtime.ort.InferenceSession.create(graph ?? bytes, { ...sessionOptions(runtime.backend, runtime.device), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
+      runtime.ort.InferenceSession.create(graph, { ...sessionOptions(runtime.backend, runtime.device), ...extra, ...(externalData.length > 0 ? { externalData } : {}) }),
     );
   } catch (error) {
     throw (await runtimeStartError(error, ortAssets(runtime.ort))) ?? new ModelFileError(path, `is not a usable ONNX model (${(error as Error).message})`);

@@ -3,6 +3,7 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { externalize } from '../../e2e/external-data.ts';
 import { tinyModelFiles } from '../../scripts/make-tiny-model.ts';
+import { blobSource, bytesSource } from '../store/onnx-scan.ts';
 import { EMBEDDED_WEIGHTS, moveEmbeddedWeights } from './embedded-weights.ts';
 
 const { onnx } = onnxProto;
@@ -16,8 +17,10 @@ describe('moveEmbeddedWeights', () => {
   it.each(GRAPHS)('points every weight of 1 KiB or more in %s at its own bytes, and leaves the rest of the graph as it was', async (path) => {
     // A plain Uint8Array, so both graphs decode to the same kinds of bytes (a Buffer decodes to Buffers).
     const original = Uint8Array.from(files.get(path)!);
-    const moved = await moveEmbeddedWeights(original);
+    const moved = await moveEmbeddedWeights(bytesSource(original));
     expect(moved).toBeDefined();
+    // A stored file is read through a Blob, a window at a time.
+    expect(await moveEmbeddedWeights(blobSource(new Blob([original])))).toEqual(moved);
     const before = onnx.ModelProto.decode(original);
     const after = onnx.ModelProto.decode(moved!);
     const big = before.graph!.initializer!.filter((tensor) => tensor.rawData!.length >= 1024);
@@ -45,7 +48,7 @@ describe('moveEmbeddedWeights', () => {
 
   it('makes a session whose outputs are those of the graph as it was, bit for bit (wasm)', async () => {
     const original = files.get('text_encoder/model.onnx')!;
-    const moved = (await moveEmbeddedWeights(original))!;
+    const moved = (await moveEmbeddedWeights(bytesSource(original)))!;
     const ids = new ort.Tensor('int32', Int32Array.from({ length: 77 }, (_, i) => (i * 37) % 900), [1, 77]);
     const outputs = async (session: ort.InferenceSession) => {
       const result = await session.run({ [session.inputNames[0]]: ids });
@@ -61,7 +64,7 @@ describe('moveEmbeddedWeights', () => {
 
   it('leaves a graph whose weights are already outside, and bytes that are not ONNX, as they are', async () => {
     const { graph } = externalize(files.get('unet/model.onnx')!, 'weights.pb', 0);
-    expect(await moveEmbeddedWeights(graph)).toBeUndefined();
-    expect(await moveEmbeddedWeights(new TextEncoder().encode('<html>not a model</html>'))).toBeUndefined();
+    expect(await moveEmbeddedWeights(bytesSource(graph))).toBeUndefined();
+    expect(await moveEmbeddedWeights(bytesSource(new TextEncoder().encode('<html>not a model</html>')))).toBeUndefined();
   });
 });

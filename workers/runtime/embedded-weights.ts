@@ -11,7 +11,7 @@
  * writes them (https://onnx.ai/onnx/repo-docs/ExternalData.html).
  */
 import { concatBytes } from '../../src/shared/concat-bytes.ts';
-import { bytesSource, EXTERNAL, GRAPH, MODEL, NotOnnx, Reader, TENSOR, walk } from '../store/onnx-scan.ts';
+import { EXTERNAL, GRAPH, MODEL, NotOnnx, Reader, TENSOR, walk, type ByteSource } from '../store/onnx-scan.ts';
 
 /** The location the moved weights get: the graph's own bytes, handed to ORT as one more external-data file. */
 export const EMBEDDED_WEIGHTS = 'hearth-embedded-weights';
@@ -19,11 +19,15 @@ export const EMBEDDED_WEIGHTS = 'hearth-embedded-weights';
 // Smaller tensors stay inside, as `onnx.external_data_helper` leaves those under its default 1024-byte threshold.
 const MIN_BYTES = 1024;
 
-/** The graph with its embedded weights pointing into `bytes`, or undefined when it has none to move (or is not ONNX: the scan that follows names that). */
-export async function moveEmbeddedWeights(bytes: Uint8Array): Promise<Uint8Array | undefined> {
-  const reader = new Reader(bytesSource(bytes));
+/**
+ * The graph in `file` with its embedded weights pointing into `file`, or
+ * undefined when it has none to move (or is not ONNX: the scan that follows
+ * names that). Only the graph's structure is read, not its weights.
+ */
+export async function moveEmbeddedWeights(file: ByteSource): Promise<Uint8Array | undefined> {
+  const reader = new Reader(file);
   try {
-    return await rewrite(reader, 0, bytes.length, (field, length, body) =>
+    return await rewrite(reader, 0, file.size, (field, length, body) =>
       field === MODEL.graph ? rewrite(reader, body, body + length, (inner, size, from) => (inner === GRAPH.initializer ? tensorAsExternal(reader, from, from + size) : undefined)) : undefined,
     );
   } catch (error) {

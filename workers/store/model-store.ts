@@ -140,7 +140,7 @@ export function openModelStore({ name = 'hearth-models', chunkSize = DEFAULT_CHU
         throw new StoredFileReadError(path, file.size, `chunk ${index + 1} of ${blobs.length} could not be read (${describe(error)})`);
       }
     }
-    return new StreamKeepingBlob(blobs);
+    return new Blob(blobs);
   }
 
   /**
@@ -458,28 +458,6 @@ const describe = (error: unknown) => (error instanceof Error ? `${error.name}: $
  * chunks").
  */
 const streaming = new Set<ReadableStreamBYOBReader>();
-
-/**
- * A Blob that keeps the streams of its slices referenced for as long as it
- * lives. ORT's JSPI build reads external data through a stream of a slice per
- * weight, which nothing but its pending read refers to while the create
- * waits; a collection then hung the create for good (docs/ort-web.md,
- * "Loading weights"). ORT holds the Blob itself until the create ends.
- */
-class StreamKeepingBlob extends Blob {
-  readonly #streams: ReadableStream[] = [];
-
-  override slice(start?: number, end?: number, contentType?: string): Blob {
-    const part = super.slice(start, end, contentType);
-    const streams = this.#streams;
-    part.stream = function () {
-      const stream = Blob.prototype.stream.call(this);
-      streams.push(stream);
-      return stream;
-    };
-    return part;
-  }
-}
 
 /**
  * Streams a Blob into `buffer` at `offset` and returns the buffer: each read
