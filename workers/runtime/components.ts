@@ -4,7 +4,7 @@ import type { Backend, OrtBuild } from '../../src/shared/backend.ts';
 import type { UnetInChannels } from '../../src/shared/model.ts';
 import { NETWORK_NAMES, NETWORKS, networkOutputs, networkPath, type EncoderOutput, type NetworkName, type PerNetwork } from '../../src/shared/networks.ts';
 import type { DiffusionComponents, TextEmbeddings } from '../pipeline/components.ts';
-import { blobSource, bytesSource, relativeLocation, scanOnnx } from '../store/onnx-scan.ts';
+import { blobSource, bytesSource, relativeLocation, scanOnnx, type ByteSource } from '../store/onnx-scan.ts';
 import { guidanceScaleEmbedding } from '../pipeline/guidance-embedding.ts';
 import { EMBEDDED_WEIGHTS, moveEmbeddedWeights } from './embedded-weights.ts';
 import { ortAssets, runtimeStartError } from './runtime-start.ts';
@@ -40,8 +40,8 @@ export interface ExternalDataFile {
  * every later session (docs/ort-web.md, "One queue for every call"), so a
  * missing file must fail here.
  */
-async function externalDataOption(path: string, bytes: Uint8Array, files: readonly ExternalDataFile[]) {
-  const { externalData } = await scanOnnx(bytesSource(bytes), path);
+async function externalDataOption(path: string, graph: ByteSource, files: readonly ExternalDataFile[]) {
+  const { externalData } = await scanOnnx(graph, path);
   return externalData.map((location) => {
     const file = files.find((candidate) => relativeLocation(candidate.name) === relativeLocation(location));
     if (!file) throw new ModelFileError(path, `needs the external-data file "${location}" beside it, which the model does not have`);
@@ -72,10 +72,10 @@ export interface SessionSpec {
 export const createComponentSession = (
   runtime: RuntimeOptions,
   name: NetworkName,
-  bytes: Uint8Array | Blob,
+  file: Uint8Array | Blob,
   extra: OrtModule.InferenceSession.SessionOptions = {},
   externalFiles: readonly ExternalDataFile[] = [],
-): Promise<Session> => createSession(runtime, { ...NETWORKS[name], path: networkPath(name) }, bytes, extra, externalFiles);
+): Promise<Session> => createSession(runtime, { ...NETWORKS[name], path: networkPath(name) }, file, extra, externalFiles);
 
 /**
  * Creates one session from the graph (bytes, or a Blob where the build reads
@@ -90,10 +90,12 @@ export async function createSession(
   externalFiles: readonly ExternalDataFile[] = [],
 ): Promise<Session> {
   const { path } = spec;
-  const moved = await moveEmbeddedWeights(file instanceof Blob ? blobSource(file) : bytesSource(file));
-  const graph = moved ?? (file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file);
+  const source = file instanceof Blob ? blobSource(file) : bytesSource(file);
+  const moved = await moveEmbeddedWeights(source);
   const files = moved ? [...externalFiles, { name: EMBEDDED_WEIGHTS, data: file }] : externalFiles;
-  const externalData = await externalDataOption(path, graph, files.map(paced(runtime)));
+  const externalData = await externalDataOption(path, moved ? bytesSource(moved) : source, files.map(paced(runtime)));
+  // Scanned first, so a file that is not ONNX is named before it is read whole; one with no weights inside is small.
+  const graph = moved ?? (file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file);
   let session: Session;
   try {
     session = await ortQueue(() =>

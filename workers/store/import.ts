@@ -69,9 +69,13 @@ async function plan(folder: string, picked: Map<string, File>): Promise<{ manife
   return { specs, precision: float16 ? 'fp16' : 'fp32' };
 }
 
-/** Stores one picked file chunk by chunk; the store checks its hash when the manifest gave one. */
+/**
+ * Stores one picked file chunk by chunk; the store checks its hash when the
+ * manifest gave one. Its size is known either way, so the writer's chunk
+ * buffers for a small file are that small, not 64 MiB.
+ */
 async function storeFile(store: ModelStore, modelId: string, spec: FileSpec, file: File): Promise<void> {
-  const writer = await store.beginFile(modelId, spec);
+  const writer = await store.beginFile(modelId, { ...spec, size: file.size });
   try {
     await writeStream(writer, file.slice(writer.offset).stream());
     await writer.finish();
