@@ -42,8 +42,11 @@ describe('createComponentSession', () => {
     expect(await embeddings(await createComponentSession(runtime, 'textEncoder', stored(outside), {}, [{ name: 'model.onnx_data', data: stored(data) }]))).toEqual(fromBytes);
   });
 
-  it('names the file when it is not ONNX', async () => {
-    const error = await failure(createComponentSession(runtime, 'unet', new TextEncoder().encode('<html>not a model</html>')));
+  it.each([
+    ['bytes', (bytes: Uint8Array) => bytes],
+    ['a stored Blob', stored],
+  ])('names the file when it is not ONNX, given as %s', async (_, as) => {
+    const error = await failure(createComponentSession(runtime, 'unet', as(new TextEncoder().encode('<html>not a model</html>'))));
     expect(error.file).toBe('unet/model.onnx');
     expect(error.message).toContain('is not a usable ONNX model');
   });

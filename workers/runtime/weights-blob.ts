@@ -59,13 +59,9 @@ function heldBack(inner: ReadableStream<Uint8Array<ArrayBuffer>>, ready: Promise
       const request = controller.byobRequest!;
       const view = request.view!;
       const { value, done } = await reader.read(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-      if (done) {
-        controller.close();
-        // The read handed back the request's buffer, detached from the view the request still holds.
-        request.respondWithNewView(value ?? new Uint8Array(view.buffer, view.byteOffset, 0));
-        return;
-      }
-      request.respondWithNewView(value);
+      // The read took the request's buffer and hands it back in `value`, empty at the end.
+      if (done) controller.close();
+      request.respondWithNewView(value!);
     },
     cancel: (reason) => reader?.cancel(reason),
   });
